@@ -1,0 +1,184 @@
+#include "engine/relation.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+#include <stdexcept>
+
+#include "engine/tensor_pool.h"
+
+namespace syllo::engine {
+
+Relation::Relation(std::string name, std::vector<Column> columns)
+    : name_(std::move(name)), columns_(std::move(columns)), arity_(columns_.size()) {
+  if (arity_ > kMaxColumns) throw std::invalid_argument("relation " + name_ + " has more than 64 columns");
+  dedup_.assign(16, kNoFact);
+  dedup_hash_.assign(16, 0);
+}
+
+Status Relation::Conform(std::span<Value> row) const {
+  if (row.size() != arity_) {
+    return Status::InvalidArgument(name_ + " takes " + std::to_string(arity_) + " values, got " +
+                                   std::to_string(row.size()));
+  }
+  for (std::size_t i = 0; i < arity_; ++i) {
+    const ColumnType& t = columns_[i].type;
+    Value& v = row[i];
+    if (!t.Accepts(v.kind())) {
+      return Status::InvalidArgument("column " + columns_[i].name + " of " + name_ + " is " + t.ToString() +
+                                     ", got " + std::string(ValueKindName(v.kind())) + " " + v.ToString());
+    }
+    if (t.kind == ValueKind::kFloat && v.kind() == ValueKind::kInt) v = Value::Float(static_cast<double>(v.as_int()));
+    if (t.kind == ValueKind::kTensor && TensorPool::Global().shape(v.as_tensor()) != t.shape) {
+      return Status::InvalidArgument("column " + columns_[i].name + " of " + name_ + " is " + t.ToString() +
+                                     ", got a tensor of another shape");
+    }
+  }
+  return Status::Ok();
+}
+
+std::uint64_t Relation::RowHash(std::span<const Value> row) const {
+  std::uint64_t h = 0x51ab1e;
+  for (const Value& v : row) h = HashCombine(h, v.Hash());
+  return h;
+}
+
+std::uint64_t Relation::KeyHash(std::span<const Value> key) {
+  std::uint64_t h = 0x1dea;
+  for (const Value& v : key) h = HashCombine(h, v.Hash());
+  return h;
+}
+
+std::uint64_t Relation::KeyHashOfFact(ColumnMask mask, FactId id) const {
+  std::uint64_t h = 0x1dea;
+  auto r = row(id);
+  for (std::size_t i = 0; i < arity_; ++i) {
+    if (mask & (ColumnMask{1} << i)) h = HashCombine(h, r[i].Hash());
+  }
+  return h;
+}
+
+void Relation::GrowDedup() {
+  std::vector<FactId> old = std::move(dedup_);
+  std::vector<std::uint64_t> old_hash = std::move(dedup_hash_);
+  dedup_.assign(old.size() * 2, kNoFact);
+  dedup_hash_.assign(old.size() * 2, 0);
+  for (std::size_t i = 0; i < old.size(); ++i) {
+    if (old[i] != kNoFact) DedupInsert(old_hash[i], old[i]);
+  }
+}
+
+void Relation::DedupInsert(std::uint64_t hash, FactId id) {
+  std::size_t m = dedup_.size() - 1;
+  std::size_t i = hash & m;
+  while (dedup_[i] != kNoFact) i = (i + 1) & m;
+  dedup_[i] = id;
+  dedup_hash_[i] = hash;
+}
+
+void Relation::DedupErase(std::uint64_t hash, FactId id) {
+  std::size_t m = dedup_.size() - 1;
+  std::size_t i = hash & m;
+  while (dedup_[i] != id) {
+    assert(dedup_[i] != kNoFact && "erasing a fact that is not in the dedup set");
+    i = (i + 1) & m;
+  }
+  // Backward-shift deletion keeps every probe sequence unbroken.
+  std::size_t j = i;
+  while (true) {
+    j = (j + 1) & m;
+    if (dedup_[j] == kNoFact) break;
+    std::size_t home = dedup_hash_[j] & m;
+    bool between = (i <= j) ? (i < home && home <= j) : (i < home || home <= j);
+    if (!between) {
+      dedup_[i] = dedup_[j];
+      dedup_hash_[i] = dedup_hash_[j];
+      i = j;
+    }
+  }
+  dedup_[i] = kNoFact;
+}
+
+std::optional<FactId> Relation::Find(std::span<const Value> r) const {
+  std::uint64_t h = RowHash(r);
+  std::size_t m = dedup_.size() - 1;
+  for (std::size_t i = h & m; dedup_[i] != kNoFact; i = (i + 1) & m) {
+    if (dedup_hash_[i] == h && std::equal(r.begin(), r.end(), row(dedup_[i]).begin())) return dedup_[i];
+  }
+  return std::nullopt;
+}
+
+Relation::InsertResult Relation::Insert(std::span<const Value> r, double cf, Origin origin) {
+  assert(r.size() == arity_ && "row arity must match the relation");
+  if (auto existing = Find(r)) return {*existing, false};
+  if (certainty_.size() >= kNoFact - 1) throw std::length_error("relation " + name_ + " is full");
+  auto id = static_cast<FactId>(certainty_.size());
+  values_.insert(values_.end(), r.begin(), r.end());
+  certainty_.push_back(cf);
+  origin_.push_back(origin);
+  alive_.push_back(1);
+  ++live_;
+  if ((live_ + 1) * 4 > dedup_.size() * 3) GrowDedup();
+  DedupInsert(RowHash(r), id);
+  for (auto& index : indices_) index->buckets[KeyHashOfFact(index->mask, id)].push_back(id);
+  return {id, true};
+}
+
+bool Relation::Erase(FactId id) {
+  if (!alive(id)) return false;
+  DedupErase(RowHash(row(id)), id);
+  for (auto& index : indices_) {
+    auto it = index->buckets.find(KeyHashOfFact(index->mask, id));
+    if (it == index->buckets.end()) continue;
+    auto& ids = it->second;
+    auto pos = std::find(ids.begin(), ids.end(), id);
+    if (pos != ids.end()) {
+      *pos = ids.back();
+      ids.pop_back();
+    }
+    if (ids.empty()) index->buckets.erase(it);
+  }
+  alive_[id] = 0;
+  --live_;
+  return true;
+}
+
+std::span<const FactId> Relation::Lookup(ColumnMask mask, std::span<const Value> key) {
+  Index* index = nullptr;
+  for (auto& candidate : indices_) {
+    if (candidate->mask == mask) index = candidate.get();
+  }
+  if (index == nullptr) {
+    indices_.push_back(std::make_unique<Index>(Index{mask, {}}));
+    index = indices_.back().get();
+    ForEach([&](FactId id) { index->buckets[KeyHashOfFact(mask, id)].push_back(id); });
+  }
+  scratch_.clear();
+  auto it = index->buckets.find(KeyHash(key));
+  if (it == index->buckets.end()) return {};
+  // Different keys can share a hash: keep only true matches.
+  for (FactId id : it->second) {
+    auto r = row(id);
+    std::size_t k = 0;
+    bool match = true;
+    for (std::size_t i = 0; i < arity_ && match; ++i) {
+      if (mask & (ColumnMask{1} << i)) match = r[i] == key[k++];
+    }
+    if (match) scratch_.push_back(id);
+  }
+  std::sort(scratch_.begin(), scratch_.end());  // insertion order, like a scan
+  return scratch_;
+}
+
+void Relation::Clear() {
+  values_.clear();
+  certainty_.clear();
+  origin_.clear();
+  alive_.clear();
+  live_ = 0;
+  dedup_.assign(16, kNoFact);
+  dedup_hash_.assign(16, 0);
+  indices_.clear();
+}
+
+}  // namespace syllo::engine

@@ -1,0 +1,103 @@
+// Relation: the facts of one declared relation, stored row-major as flat Values,
+// deduplicated (a relation is a set), with hash indices on column subsets built on
+// first use and kept up to date afterwards.
+//
+// Thread safety: none; a Relation belongs to one working memory, which belongs to
+// one session.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/column_type.h"
+#include "engine/fact.h"
+#include "engine/value.h"
+#include "syllo/status.h"
+
+namespace syllo::engine {
+
+// Bit i set: column i is part of the key. Relations have at most 64 columns.
+using ColumnMask = std::uint64_t;
+inline constexpr std::size_t kMaxColumns = 64;
+
+class Relation {
+ public:
+  Relation(std::string name, std::vector<Column> columns);
+
+  const std::string& name() const { return name_; }
+  const std::vector<Column>& columns() const { return columns_; }
+  std::size_t arity() const { return columns_.size(); }
+  // Live facts.
+  std::size_t size() const { return live_; }
+  // Ids handed out so far, live or not: valid ids are [0, capacity()).
+  FactId capacity() const { return static_cast<FactId>(certainty_.size()); }
+
+  // Checks kinds and tensor shapes against the declaration; an int in a float
+  // column is widened in place. The message names the column.
+  Status Conform(std::span<Value> row) const;
+
+  struct InsertResult {
+    FactId id;
+    bool inserted;  // false: an equal live fact was already there
+  };
+  // REQUIRES: row conforms (see Conform).
+  InsertResult Insert(std::span<const Value> row, double certainty, Origin origin);
+  // False if the fact is not alive.
+  bool Erase(FactId id);
+  std::optional<FactId> Find(std::span<const Value> row) const;
+
+  bool alive(FactId id) const { return id < alive_.size() && alive_[id]; }
+  std::span<const Value> row(FactId id) const { return {values_.data() + std::size_t{id} * arity_, arity_}; }
+  double certainty(FactId id) const { return certainty_[id]; }
+  void set_certainty(FactId id, double cf) { certainty_[id] = cf; }
+  Origin origin(FactId id) const { return origin_[id]; }
+  void set_origin(FactId id, Origin o) { origin_[id] = o; }
+
+  // Calls f(id) for each live fact in insertion order.
+  template <typename F>
+  void ForEach(F&& f) const {
+    for (FactId id = 0; id < capacity(); ++id) {
+      if (alive_[id]) f(id);
+    }
+  }
+
+  // Live facts whose columns in `mask` equal `key` (one key value per set bit, in
+  // column order). The index for `mask` is built on first use.
+  std::span<const FactId> Lookup(ColumnMask mask, std::span<const Value> key);
+
+  void Clear();
+
+ private:
+  struct Index {
+    ColumnMask mask;
+    std::unordered_map<std::uint64_t, std::vector<FactId>> buckets;  // key hash -> ids
+  };
+  std::uint64_t RowHash(std::span<const Value> row) const;
+  std::uint64_t KeyHashOfFact(ColumnMask mask, FactId id) const;
+  static std::uint64_t KeyHash(std::span<const Value> key);
+  void DedupInsert(std::uint64_t hash, FactId id);
+  void DedupErase(std::uint64_t hash, FactId id);
+  void GrowDedup();
+
+  std::string name_;
+  std::vector<Column> columns_;
+  std::size_t arity_;
+  std::vector<Value> values_;
+  std::vector<double> certainty_;
+  std::vector<Origin> origin_;
+  std::vector<std::uint8_t> alive_;
+  std::size_t live_ = 0;
+  // Open-addressing set of live ids keyed by row hash (linear probing,
+  // backward-shift deletion, so there are no tombstones). kNoFact marks empty.
+  std::vector<FactId> dedup_;
+  std::vector<std::uint64_t> dedup_hash_;
+  std::vector<std::unique_ptr<Index>> indices_;
+  std::vector<FactId> scratch_;
+};
+
+}  // namespace syllo::engine

@@ -1,0 +1,85 @@
+#include "engine/value.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <thread>
+#include <vector>
+
+#include "engine/column_type.h"
+#include "engine/symbol_table.h"
+#include "engine/tensor_pool.h"
+
+namespace syllo::engine {
+namespace {
+
+TEST(SymbolTable, InterningIsIdempotentAndDistinguishesNames) {
+  auto& table = SymbolTable::Global();
+  SymbolId a = table.Intern("alpha_sym");
+  SymbolId b = table.Intern("beta_sym");
+  EXPECT_NE(a, b);
+  EXPECT_EQ(a, table.Intern("alpha_sym"));
+  EXPECT_EQ(table.Name(a), "alpha_sym");
+  EXPECT_EQ(table.Find("beta_sym"), b);
+  EXPECT_FALSE(table.Find("never_interned_name_xyz").has_value());
+}
+
+TEST(SymbolTable, ConcurrentInterningAgreesOnIds) {
+  std::vector<std::thread> threads;
+  std::vector<std::vector<SymbolId>> ids(4);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([t, &ids] {
+      for (int i = 0; i < 5000; ++i) ids[t].push_back(SymbolTable::Global().Intern("conc_" + std::to_string(i)));
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int t = 1; t < 4; ++t) EXPECT_EQ(ids[0], ids[t]);
+  EXPECT_EQ(SymbolTable::Global().Name(ids[0][4999]), "conc_4999");
+}
+
+TEST(Value, KindsCompareByKindAndPayload) {
+  EXPECT_EQ(Value::Int(3), Value::Int(3));
+  EXPECT_NE(Value::Int(3), Value::Float(3.0));  // identity, not numeric equality
+  EXPECT_EQ(CompareValues(Value::Int(3), Value::Float(3.0)), 0);
+  EXPECT_LT(CompareValues(Value::Int(2), Value::Float(2.5)), 0);
+  EXPECT_EQ(Value::MakeSymbol("x"), Value::MakeSymbol("x"));
+  EXPECT_NE(Value::MakeSymbol("x"), Value::MakeString("x"));
+  EXPECT_EQ(Value::MakeSymbol("x").Hash(), Value::MakeSymbol("x").Hash());
+}
+
+TEST(Value, PrintsInRuleLanguageSpelling) {
+  EXPECT_EQ(Value::Int(-42).ToString(), "-42");
+  EXPECT_EQ(Value::Float(2).ToString(), "2.0");
+  EXPECT_EQ(Value::Float(0.25).ToString(), "0.25");
+  EXPECT_EQ(Value::Bool(true).ToString(), "true");
+  EXPECT_EQ(Value::MakeSymbol("tshirt").ToString(), "tshirt");
+  EXPECT_EQ(Value::MakeString("say \"hi\"\n").ToString(), "\"say \\\"hi\\\"\\n\"");
+  EXPECT_EQ(Value::Float(std::nan("")).ToString(), "nan");
+}
+
+TEST(ColumnType, SpellingRoundTrips) {
+  for (std::string text : {"int", "float", "bool", "symbol", "string", "tensor[28,28]", "tensor[3]"}) {
+    ColumnType t;
+    ASSERT_TRUE(ParseColumnType(text, &t)) << text;
+    EXPECT_EQ(t.ToString(), text);
+  }
+  ColumnType t;
+  EXPECT_FALSE(ParseColumnType("tensor[]", &t));
+  EXPECT_FALSE(ParseColumnType("tensor[0]", &t));
+  EXPECT_FALSE(ParseColumnType("integer", &t));
+  EXPECT_TRUE(ColumnType::Of(ValueKind::kFloat).Accepts(ValueKind::kInt));
+  EXPECT_FALSE(ColumnType::Of(ValueKind::kInt).Accepts(ValueKind::kFloat));
+}
+
+TEST(TensorPool, EqualContentsShareAnId) {
+  std::vector<float> a{1, 2, 3, 4}, b{1, 2, 3, 4}, c{1, 2, 3, 5};
+  auto& pool = TensorPool::Global();
+  auto ia = pool.Intern(a, {2, 2});
+  EXPECT_EQ(ia, pool.Intern(b, {2, 2}));
+  EXPECT_NE(ia, pool.Intern(c, {2, 2}));
+  EXPECT_NE(ia, pool.Intern(a, {4}));
+  EXPECT_EQ(pool.data(ia)[3], 4.0f);
+}
+
+}  // namespace
+}  // namespace syllo::engine
