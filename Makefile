@@ -1,0 +1,62 @@
+# Two commands do all the set-up on a fresh Debian machine:
+#   make run    install what is missing, build, start Syllo on the bundled pack
+#   make test   install what is missing, build, run the whole test suite
+# Other targets: build, asan (tests under AddressSanitizer+UBSan), fuzz, clean.
+
+BUILD_DIR ?= build/release
+ASAN_DIR  ?= build/asan
+FUZZ_DIR  ?= build/fuzz
+JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
+PACK      ?= packs/car_diagnosis/car.syl
+KB        ?= $(BUILD_DIR)/car.db
+FUZZ_SECONDS ?= 60
+SYLLO     := $(BUILD_DIR)/cli/syllo
+
+.PHONY: all setup configure build run test asan fuzz fuzz-long clean
+
+all: build
+
+setup:
+	@bash scripts/setup-deps.sh
+
+$(BUILD_DIR)/build.ninja:
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release
+
+configure: setup $(BUILD_DIR)/build.ninja
+
+build: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# Until the REPL lands, `run` checks the bundled pack and loads it into a KB.
+run: build
+	$(SYLLO) check $(PACK)
+	rm -f $(KB) $(KB)-wal $(KB)-shm
+	$(SYLLO) kb init $(KB) $(PACK)
+	$(SYLLO) kb stats $(KB)
+
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+	@if command -v clang++ >/dev/null 2>&1; then \
+	  $(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_SECONDS); \
+	else echo "fuzz: clang++ not found, skipped"; fi
+
+asan: setup
+	cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSYLLO_SANITIZE=ON
+	cmake --build $(ASAN_DIR) -j $(JOBS)
+	cd $(ASAN_DIR) && ctest --output-on-failure -j $(JOBS)
+
+# Runs the parser fuzzer for FUZZ_SECONDS, seeded with the golden cases.
+fuzz: setup
+	cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang -DSYLLO_FUZZ=ON -DSYLLO_BUILD_TESTS=OFF
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target parse_fuzzer
+	@mkdir -p $(FUZZ_DIR)/corpus
+	@find tests/rules/golden fuzz/seeds -name '*.syl' -exec cp {} $(FUZZ_DIR)/corpus/ \; 2>/dev/null || true
+	$(FUZZ_DIR)/fuzz/parse_fuzzer -max_total_time=$(FUZZ_SECONDS) -dict=fuzz/dictionary.txt \
+	  -print_final_stats=1 $(FUZZ_DIR)/corpus
+
+fuzz-long:
+	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=600
+
+clean:
+	rm -rf build

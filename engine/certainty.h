@@ -1,0 +1,46 @@
+// CertaintySemantics: how certainties combine. One small interface, four
+// implementations, chosen by `pragma semantics`; the engine never branches on
+// the semantics itself.
+//
+//   conjunction  the certainty of a rule body from its literals' certainties
+//   apply        a rule's conclusion from its body certainty and its own cf
+//   combine      two independent derivations of the same fact (parallel evidence)
+//
+// Thread safety: implementations are stateless and immutable.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string_view>
+
+namespace syllo::engine {
+
+enum class Semantics { kBoolean, kMycin, kProbability, kFuzzy };
+
+std::string_view SemanticsName(Semantics s);
+bool ParseSemantics(std::string_view text, Semantics* out);
+
+class CertaintySemantics {
+ public:
+  virtual ~CertaintySemantics() = default;
+  virtual Semantics kind() const = 0;
+  // Identity of conjunction: the certainty of an empty body.
+  virtual double True() const { return 1.0; }
+  virtual double Conjunction(double a, double b) const = 0;
+  virtual double Apply(double body, double rule_cf) const = 0;
+  virtual double Combine(double a, double b) const = 0;
+  // Whether a derivation with this certainty supports its conclusion at all
+  // (MYCIN: a body must be positive to fire its rule).
+  virtual bool Fires(double body) const { return body > 0.0; }
+
+  double CombineAll(std::span<const double> values) const;
+};
+
+// The implementation for `s`; a static instance, never null.
+const CertaintySemantics& SemanticsFor(Semantics s);
+
+// MYCIN's parallel combination of two certainty factors in [-1, 1]:
+//   both >= 0: a + b - ab;  both < 0: a + b + ab;  otherwise (a + b) / (1 - min(|a|, |b|)).
+double MycinCombine(double a, double b);
+
+}  // namespace syllo::engine

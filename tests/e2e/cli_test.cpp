@@ -1,0 +1,103 @@
+// The syllo command end to end: exit statuses, diagnostics, help.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "run_command.h"
+
+namespace syllo::testing {
+namespace {
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override { dir_ = MakeTempDir(); }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string Path(const std::string& name) const { return dir_ + "/" + name; }
+  std::string dir_;
+};
+
+TEST_F(CliTest, HelpListsTheCommandsAndExitsZero) {
+  CommandResult r = RunSyllo("--help");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("check"), std::string::npos);
+  EXPECT_NE(r.out.find("kb"), std::string::npos);
+  EXPECT_NE(r.out.find("Exit status"), std::string::npos);
+  for (const char* sub : {"check --help", "kb --help", "kb init --help", "kb import --help", "kb export --help",
+                          "kb stats --help"}) {
+    CommandResult h = RunSyllo(sub);
+    EXPECT_EQ(h.exit_code, 0) << sub << ": " << h.err;
+    EXPECT_NE(h.out.find("Usage"), std::string::npos) << sub;
+  }
+}
+
+TEST_F(CliTest, UsageErrorsExitTwo) {
+  EXPECT_EQ(RunSyllo("").exit_code, 2);
+  EXPECT_EQ(RunSyllo("no-such-command").exit_code, 2);
+  EXPECT_EQ(RunSyllo("check").exit_code, 2);
+  EXPECT_EQ(RunSyllo("check --no-such-flag x.syl").exit_code, 2);
+}
+
+TEST_F(CliTest, CheckAcceptsTheBundledPack) {
+  CommandResult r = RunSyllo("check '" + SourceDir() + "/packs/car_diagnosis/car.syl'");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("ok:"), std::string::npos);
+  EXPECT_EQ(r.err.find("error"), std::string::npos) << r.err;
+}
+
+TEST_F(CliTest, CheckReportsEveryErrorWithPositionAndCaret) {
+  WriteFile(Path("bad.syl"),
+            "relation applicant(id: symbol, age: int).\n"
+            "risky(A) :- applicant(A, Age), Age < 21.\n"
+            "old(A) :- aplicant(A, _).\n");
+  CommandResult r = RunSyllo("check '" + Path("bad.syl") + "'");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("bad.syl:2:1: error:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("bad.syl:3:11: error: unknown relation 'aplicant'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("  old(A) :- aplicant(A, _).\n            ^\n"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("errors"), std::string::npos);
+}
+
+TEST_F(CliTest, CheckReportsSyntaxErrorsAndKeepsGoing) {
+  WriteFile(Path("syntax.syl"),
+            "relation p(x: int).\n"
+            "p(1.\n"
+            "p(2).\n"
+            "p(3 cf 0.5.\n");
+  CommandResult r = RunSyllo("check '" + Path("syntax.syl") + "'");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("syntax.syl:2:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("syntax.syl:4:"), std::string::npos) << r.err;
+}
+
+TEST_F(CliTest, CheckMissingFileIsAnInputError) {
+  CommandResult r = RunSyllo("check '" + Path("missing.syl") + "'");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("missing.syl"), std::string::npos);
+  EXPECT_NE(r.err.find("cannot read"), std::string::npos) << r.err;
+}
+
+TEST_F(CliTest, CheckPrintShowsTheCanonicalProgram) {
+  WriteFile(Path("ok.syl"), "relation edge(a: int, b: int).\nedge(1,2).\nedge( 2 , 3 ) cf 0.5.\n");
+  CommandResult r = RunSyllo("check --print '" + Path("ok.syl") + "'");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("relation edge(a: int, b: int)."), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("edge(2, 3) cf 0.5."), std::string::npos) << r.out;
+}
+
+TEST_F(CliTest, WarningsOnlyFailWithWerror) {
+  WriteFile(Path("warn.syl"), "relation p(x: int).\nrelation q(x: int).\nq(X) :- p(X), p(Y).\n");
+  CommandResult plain = RunSyllo("check '" + Path("warn.syl") + "'");
+  EXPECT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_NE(plain.err.find("warning"), std::string::npos) << plain.err;
+  EXPECT_EQ(RunSyllo("check --werror '" + Path("warn.syl") + "'").exit_code, 1);
+}
+
+TEST_F(CliTest, NoColorWhenNotATerminal) {
+  WriteFile(Path("bad.syl"), "p(1).\n");
+  CommandResult r = RunSyllo("check '" + Path("bad.syl") + "'");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err.find('\033'), std::string::npos);
+}
+
+}  // namespace
+}  // namespace syllo::testing
