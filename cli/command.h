@@ -24,5 +24,6 @@ struct CommandContext {
 
 void AddCheckCommand(CLI::App& app, CommandContext& ctx);
 void AddKbCommand(CLI::App& app, CommandContext& ctx);
+void AddRunCommand(CLI::App& app, CommandContext& ctx);
 
 }  // namespace syllo::cli

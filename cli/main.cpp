@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   ctx.color = ColorWanted();
   syllo::cli::AddCheckCommand(app, ctx);
   syllo::cli::AddKbCommand(app, ctx);
+  syllo::cli::AddRunCommand(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -14,6 +14,7 @@ std::string_view ValueKindName(ValueKind kind) {
     case ValueKind::kSymbol: return "symbol";
     case ValueKind::kString: return "string";
     case ValueKind::kTensor: return "tensor";
+    case ValueKind::kFact: return "fact";
   }
   return "?";
 }
@@ -61,6 +62,7 @@ std::string Value::ToString() const {
     case ValueKind::kSymbol: return std::string(text());
     case ValueKind::kString: return QuoteString(text());
     case ValueKind::kTensor: return "tensor#" + std::to_string(i_);
+    case ValueKind::kFact: return "<fact " + std::to_string(fact_relation()) + ":" + std::to_string(fact_id()) + ">";
   }
   return "?";
 }
@@ -84,6 +86,7 @@ int CompareValues(const Value& a, const Value& b) {
     }
     case ValueKind::kBool:
     case ValueKind::kTensor:
+    case ValueKind::kFact:
       return a.as_int() < b.as_int() ? -1 : (a.as_int() > b.as_int() ? 1 : 0);
     default:
       return 0;

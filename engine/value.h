@@ -23,6 +23,7 @@ enum class ValueKind : std::uint8_t {
   kSymbol,
   kString,
   kTensor,
+  kFact,  // a handle on a stored fact (`as F` in a production rule): relation << 32 | fact id
 };
 
 std::string_view ValueKindName(ValueKind kind);
@@ -40,6 +41,9 @@ class Value {
   static Value Symbol(SymbolId id) { Value x; x.i_ = id; x.kind_ = ValueKind::kSymbol; return x; }
   static Value String(SymbolId id) { Value x; x.i_ = id; x.kind_ = ValueKind::kString; return x; }
   static Value Tensor(std::uint32_t id) { Value x; x.i_ = id; x.kind_ = ValueKind::kTensor; return x; }
+  static Value Fact(std::uint32_t relation, std::uint32_t id) {
+    Value x; x.bits_ = (std::uint64_t{relation} << 32) | id; x.kind_ = ValueKind::kFact; return x;
+  }
   // Interns the text in the global SymbolTable.
   static Value MakeSymbol(std::string_view text) { return Symbol(SymbolTable::Global().Intern(text)); }
   static Value MakeString(std::string_view text) { return String(SymbolTable::Global().Intern(text)); }
@@ -53,6 +57,8 @@ class Value {
   bool as_bool() const { return i_ != 0; }
   SymbolId as_symbol() const { return static_cast<SymbolId>(i_); }
   std::uint32_t as_tensor() const { return static_cast<std::uint32_t>(i_); }
+  std::uint32_t fact_relation() const { return static_cast<std::uint32_t>(bits_ >> 32); }
+  std::uint32_t fact_id() const { return static_cast<std::uint32_t>(bits_); }
   // Int or float widened to double. REQUIRES: is_number().
   double as_number() const { return kind_ == ValueKind::kInt ? static_cast<double>(i_) : f_; }
   // The text of a symbol or string. REQUIRES: kind is kSymbol or kString.

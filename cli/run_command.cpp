@@ -1,0 +1,150 @@
+// `syllo run FILE...`: forward chaining. Asserts the program's facts, runs the
+// rules until the agenda is empty, a halt, or a limit; prints what the rules print.
+#include <chrono>
+#include <iomanip>
+#include <iostream>
+#include <set>
+#include <sstream>
+
+#include "cli/command.h"
+#include "cli/program_loading.h"
+#include "engine/forward_session.h"
+#include "engine/rete_network.h"
+
+namespace syllo::cli {
+
+namespace {
+
+struct RunOptions {
+  std::vector<std::string> files;
+  std::string strategy;
+  std::uint64_t max_firings = 0;
+  double timeout = 0;
+  std::size_t max_facts = 0;
+  std::vector<std::string> watch;
+  std::vector<std::string> show;
+  bool stats = false;
+};
+
+// CLIPS-style traces: ==> and <== for facts, FIRE for rules, activations.
+class WatchPrinter : public engine::ForwardObserver {
+ public:
+  WatchPrinter(const engine::ForwardSession& session, std::set<std::string> what)
+      : session_(session), what_(std::move(what)) {}
+  void OnFactAdded(engine::FactRef f) override {
+    if (what_.count("facts")) std::cout << "==> " << Describe(f) << "\n";
+  }
+  void OnFactRemoved(engine::FactRef f) override {
+    if (what_.count("facts")) std::cout << "<== " << session_.FormatFact(f) << "\n";
+  }
+  void OnActivation(std::uint32_t rule, std::uint32_t, bool added) override {
+    if (what_.count("activations")) {
+      std::cout << (added ? "==> Activation " : "<== Activation ") << session_.program().rules[rule].name << "\n";
+    }
+  }
+  void OnFire(std::uint32_t rule, const std::vector<engine::FactRef>& facts) override {
+    if (!what_.count("rules")) return;
+    std::cout << "FIRE " << ++firings_ << " " << session_.program().rules[rule].name << ":";
+    for (std::size_t i = 0; i < facts.size(); ++i) std::cout << (i ? ", " : " ") << session_.FormatFact(facts[i]);
+    std::cout << "\n";
+  }
+
+ private:
+  std::string Describe(engine::FactRef f) const {
+    std::string s = session_.FormatFact(f);
+    double cf = session_.certainty(f);
+    if (cf != 1.0) {
+      std::ostringstream os;
+      os << " cf " << std::setprecision(4) << cf;
+      s += os.str();
+    }
+    return s;
+  }
+  const engine::ForwardSession& session_;
+  std::set<std::string> what_;
+  std::uint64_t firings_ = 0;
+};
+
+int RunProgram(const RunOptions& options, const CommandContext& ctx) {
+  int exit_code = kExitOk;
+  auto compiled = LoadAndCompile(options.files, ctx, &exit_code);
+  if (!compiled) return exit_code;
+  if (!options.strategy.empty() && !engine::ParseStrategy(options.strategy, &compiled->spec->strategy)) {
+    std::cerr << "syllo run: unknown strategy '" << options.strategy
+              << "' (depth, breadth, lex, mea, simplicity, complexity, random)\n";
+    return kExitUsage;
+  }
+  std::set<std::string> watch(options.watch.begin(), options.watch.end());
+  for (const auto& w : watch) {
+    if (w != "facts" && w != "rules" && w != "activations" && w != "all") {
+      std::cerr << "syllo run: unknown --watch item '" << w << "' (facts, rules, activations, all)\n";
+      return kExitUsage;
+    }
+  }
+  if (watch.count("all")) watch = {"facts", "rules", "activations"};
+
+  auto start = std::chrono::steady_clock::now();
+  auto network = engine::ReteNetwork::Compile(compiled->spec);
+  engine::ForwardSession session(network);
+  session.set_output(&std::cout);
+  WatchPrinter printer(session, watch);
+  if (!watch.empty()) session.set_observer(&printer);
+  if (Status s = session.AssertProgramFacts(); !s.ok()) {
+    std::cerr << "syllo run: " << s.message() << "\n";
+    return kExitInputError;
+  }
+  engine::RunLimits limits{options.max_firings, options.timeout, options.max_facts};
+  engine::RunResult result = session.Run(limits);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  for (const auto& name : options.show) {
+    auto id = compiled->spec->FindRelation(name);
+    if (!id) {
+      std::cerr << "syllo run: --show: unknown relation '" << name << "'\n";
+      return kExitUsage;
+    }
+    const auto& rel = session.memory().at(*id);
+    rel.ForEach([&](engine::FactId f) {
+      std::cout << session.FormatFact({*id, f});
+      if (rel.certainty(f) != 1.0) std::cout << " cf " << std::setprecision(4) << rel.certainty(f);
+      std::cout << ".\n";
+    });
+  }
+  if (options.stats) {
+    std::cerr << "stats: firings=" << result.firings << " derivations=" << result.derivations
+              << " facts=" << session.live_facts() << " seconds=" << std::fixed << std::setprecision(3) << seconds
+              << " stop=\"" << engine::StopReasonName(result.reason) << "\"\n";
+  }
+  switch (result.reason) {
+    case engine::StopReason::kAgendaEmpty:
+    case engine::StopReason::kHalted:
+      return kExitOk;
+    case engine::StopReason::kError:
+      std::cerr << "syllo run: error: " << result.message << "\n";
+      return kExitInputError;
+    default:
+      std::cerr << "syllo run: " << result.message << " after " << result.firings << " firings\n";
+      return kExitOk;
+  }
+}
+
+}  // namespace
+
+void AddRunCommand(CLI::App& app, CommandContext& ctx) {
+  auto options = std::make_shared<RunOptions>();
+  CLI::App* cmd = app.add_subcommand("run", "Run a program forward: assert its facts, fire its rules");
+  cmd->add_option("files", options->files, "Rule files (.syl)")->required();
+  cmd->add_option("--strategy", options->strategy,
+                  "Conflict resolution: depth, breadth, lex, mea, simplicity, complexity, random");
+  cmd->add_option("--max-firings", options->max_firings, "Stop after N production-rule firings");
+  cmd->add_option("--timeout", options->timeout, "Stop after S seconds");
+  cmd->add_option("--max-facts", options->max_facts, "Stop when working memory holds more than N facts");
+  cmd->add_option("--watch", options->watch, "Trace facts, rules, activations (or all), like CLIPS's watch")
+      ->delimiter(',');
+  cmd->add_option("--show", options->show, "Print the facts of these relations at the end")->delimiter(',');
+  cmd->add_flag("--stats", options->stats, "Print firings, derivations, facts and time to stderr");
+  cmd->footer("Exit status: 0 the run ended (agenda empty, halt, or a limit: said on stderr), 1 program errors.");
+  cmd->callback([options, &ctx] { ctx.exit_code = RunProgram(*options, ctx); });
+}
+
+}  // namespace syllo::cli

@@ -1,0 +1,927 @@
+// The hot core of forward chaining: token trees, hash-indexed memories,
+// propagation, truth maintenance. See forward_session.h for the model.
+#include "engine/forward_session.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+#include <ostream>
+
+namespace syllo::engine {
+
+std::string_view StopReasonName(StopReason reason) {
+  switch (reason) {
+    case StopReason::kAgendaEmpty: return "agenda empty";
+    case StopReason::kHalted: return "halted";
+    case StopReason::kFiringLimit: return "firing limit";
+    case StopReason::kTimeLimit: return "time limit";
+    case StopReason::kFactLimit: return "fact limit";
+    case StopReason::kInterrupted: return "interrupted";
+    case StopReason::kError: return "error";
+  }
+  return "?";
+}
+
+ForwardSession::ForwardSession(std::shared_ptr<const ReteNetwork> network)
+    : network_(std::move(network)),
+      semantics_(SemanticsFor(network_->program().semantics)),
+      agenda_(network_->program().strategy, network_->program().seed) {
+  const ProgramSpec& p = program();
+  for (const RelationSpec& r : p.relations) {
+    auto id = memory_.Declare(r.name, r.columns);
+    assert(id.ok() && "relation names are unique after checking");
+    (void)id;
+  }
+  meta_.resize(p.relations.size());
+  memories_.resize(network_->betas().size());
+  for (const RuleSpec& rule : p.rules) {
+    std::uint32_t s = 0;
+    for (const Condition& c : rule.conditions) {
+      ++s;
+      for (const PatternArg& a : c.pattern.args) s += a.kind == PatternArg::Kind::kConst;
+    }
+    specificity_.push_back(s);
+  }
+  // The root token: the empty match every rule starts from.
+  std::uint32_t root = NewToken(network_->root(), kNil, FactRef{0, kNoFact}, semantics_.True());
+  for (NodeId child : network_->betas()[network_->root()].children) Activate(child, root);
+}
+
+ForwardSession::~ForwardSession() = default;
+
+// ---- storage -------------------------------------------------------------------
+
+std::uint32_t ForwardSession::AllocFrame(std::uint16_t size) {
+  if (size == 0) return 0;
+  if (free_frames_.size() > size && !free_frames_[size].empty()) {
+    std::uint32_t off = free_frames_[size].back();
+    free_frames_[size].pop_back();
+    return off;
+  }
+  // Never let a frame straddle two chunks.
+  if ((frame_top_ & kChunkMask) + size > kChunkMask + 1) frame_top_ = (frame_top_ | kChunkMask) + 1;
+  if ((frame_top_ >> kChunkBits) >= frame_chunks_.size()) {
+    frame_chunks_.push_back(std::make_unique<Value[]>(kChunkMask + 1));
+  }
+  std::uint32_t off = frame_top_;
+  frame_top_ += size;
+  return off;
+}
+
+void ForwardSession::FreeFrame(std::uint32_t offset, std::uint16_t size) {
+  if (size == 0) return;
+  if (free_frames_.size() <= size) free_frames_.resize(size + 1);
+  free_frames_[size].push_back(offset);
+}
+
+ForwardSession::FactMeta& ForwardSession::Meta(FactRef f) {
+  auto& v = meta_[f.relation];
+  if (v.size() <= f.id) v.resize(std::max<std::size_t>(f.id + 1, v.size() * 2));
+  return v[f.id];
+}
+
+std::pair<FactRef, bool> ForwardSession::Store(RelationId relation, std::span<const Value> row, double cf,
+                                               Origin origin) {
+  auto res = memory_.at(relation).Insert(row, cf, origin);
+  FactRef f{relation, res.id};
+  if (res.inserted) {
+    FactMeta& m = Meta(f);
+    m = FactMeta{};
+    m.time = ++clock_;
+    m.state = FactState::kPendingAdd;
+    ++live_facts_;
+    Enqueue(OpKind::kAdd, f);
+  }
+  return {f, res.inserted};
+}
+
+Status ForwardSession::AssertProgramFacts() {
+  for (const FactSpec& fact : program().facts) {
+    auto r = Assert(fact.relation, fact.values, fact.certainty, Origin::kAsserted);
+    if (!r.ok()) return r.status();
+  }
+  return Status::Ok();
+}
+
+Result<FactRef> ForwardSession::Assert(std::string_view relation, std::vector<Value> row, double certainty,
+                                       Origin origin) {
+  auto id = program().FindRelation(relation);
+  if (!id) return Status::NotFound("unknown relation '" + std::string(relation) + "'");
+  return Assert(*id, std::move(row), certainty, origin);
+}
+
+Result<FactRef> ForwardSession::Assert(RelationId relation, std::vector<Value> row, double certainty,
+                                       Origin origin) {
+  if (relation >= program().relations.size()) return Status::NotFound("no relation with id " + std::to_string(relation));
+  Relation& rel = memory_.at(relation);
+  if (Status s = rel.Conform(row); !s.ok()) return s;
+  if (!std::isfinite(certainty) || certainty < -1.0 || certainty > 1.0) {
+    return Status::InvalidArgument("certainty of a " + rel.name() + " fact must be in [-1, 1]");
+  }
+  auto [f, inserted] = Store(relation, row, certainty, origin);
+  FactMeta& m = Meta(f);
+  if (inserted) {
+    m.asserted = true;
+    m.base_cf = certainty;
+  } else if (!m.asserted) {
+    // A derived fact now also stated: it stays when its support goes.
+    m.asserted = true;
+    m.base_cf = certainty;
+    rel.set_origin(f.id, origin);
+    RecomputeCertainty(f, true);
+  }
+  return f;
+}
+
+bool ForwardSession::Retract(FactRef f) {
+  if (f.relation >= meta_.size() || !alive(f)) return false;
+  FactMeta& m = Meta(f);
+  if (m.state == FactState::kGone) return false;
+  Enqueue(OpKind::kRetract, f);
+  return true;
+}
+
+// ---- the queue -------------------------------------------------------------------
+
+void ForwardSession::Settle() { Drain(nullptr, nullptr); }
+
+bool ForwardSession::Drain(const RunLimits* limits, RunResult* result) {
+  auto start = std::chrono::steady_clock::now();
+  std::uint64_t steps = 0;
+  while (true) {
+    while (!ops_.empty()) {
+      if (limits != nullptr) {
+        if (limits->max_facts != 0 && live_facts_ > limits->max_facts) {
+          result->reason = StopReason::kFactLimit;
+          result->message = "stopped: the fact limit (" + std::to_string(limits->max_facts) + ") was reached";
+          return false;
+        }
+        if ((++steps & 1023) == 0) {
+          if (interrupt_.exchange(false)) {
+            result->reason = StopReason::kInterrupted;
+            result->message = "interrupted";
+            return false;
+          }
+          if (limits->timeout_seconds > 0 &&
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() >
+                  limits->timeout_seconds) {
+            result->reason = StopReason::kTimeLimit;
+            result->message = "stopped: the time limit was reached while matching";
+            return false;
+          }
+        }
+      }
+      Op op = ops_.front();
+      ops_.pop_front();
+      Process(op);
+    }
+    if (overdeleted_.empty()) return true;
+    // Rederive: an over-deleted fact comes back if a support survived.
+    std::vector<FactRef> pending;
+    pending.swap(overdeleted_);
+    for (FactRef f : pending) {
+      FactMeta& m = Meta(f);
+      if (m.state != FactState::kOverdeleted) continue;
+      if (m.support_count > 0 || m.asserted) {
+        m.state = FactState::kPendingAdd;
+        RecomputeCertainty(f, false);
+        Enqueue(OpKind::kAdd, f);
+      } else {
+        EraseFact(f);
+      }
+    }
+  }
+}
+
+void ForwardSession::Process(const Op& op) {
+  FactRef f = op.fact;
+  if (!alive(f)) return;
+  FactMeta& m = Meta(f);
+  switch (op.kind) {
+    case OpKind::kAdd:
+      if (m.state == FactState::kPendingAdd) {
+        m.state = FactState::kInNetwork;
+        if (observer_ != nullptr) observer_->OnFactAdded(f);
+        PropagateAdd(f);
+      }
+      break;
+    case OpKind::kRemove:
+      // Queued when the last support went; a support may have come back since.
+      if (m.asserted || m.support_count > 0) break;
+      [[fallthrough]];
+    case OpKind::kRetract:
+      if (m.state == FactState::kInNetwork) RemoveFromNetwork(f);
+      EraseFact(f);
+      break;
+    case OpKind::kOverdelete:
+      if (m.state != FactState::kInNetwork || m.asserted) break;
+      RemoveFromNetwork(f);
+      Meta(f).state = FactState::kOverdeleted;
+      overdeleted_.push_back(f);
+      break;
+    case OpKind::kRefresh:
+      if (m.state != FactState::kInNetwork) break;
+      RemoveFromNetwork(f);
+      Meta(f).state = FactState::kInNetwork;
+      PropagateAdd(f);
+      break;
+  }
+}
+
+void ForwardSession::EraseFact(FactRef f) {
+  FactMeta& m = Meta(f);
+  // Supports still listed belong to live matches; they no longer conclude anything.
+  for (std::uint32_t s = m.support_head; s != kNil;) {
+    std::uint32_t next = supports_[s].next;
+    tokens_[supports_[s].token].aux = kNil;
+    free_supports_.push_back(s);
+    s = next;
+  }
+  m.support_head = kNil;
+  m.support_count = 0;
+  m.state = FactState::kGone;
+  m.asserted = false;
+  memory_.at(f.relation).Erase(f.id);
+  --live_facts_;
+  if (observer_ != nullptr) observer_->OnFactRemoved(f);
+}
+
+void ForwardSession::RecomputeCertainty(FactRef f, bool refresh_if_changed) {
+  FactMeta& m = Meta(f);
+  double cf = 0.0;
+  bool any = false;
+  if (m.asserted) {
+    cf = m.base_cf;
+    any = true;
+  }
+  for (std::uint32_t s = m.support_head; s != kNil; s = supports_[s].next) {
+    cf = any ? semantics_.Combine(cf, supports_[s].cf) : supports_[s].cf;
+    any = true;
+  }
+  Relation& rel = memory_.at(f.relation);
+  if (!any || rel.certainty(f.id) == cf) return;
+  rel.set_certainty(f.id, cf);
+  if (refresh_if_changed && m.state == FactState::kInNetwork) Enqueue(OpKind::kRefresh, f);
+}
+
+// ---- keys and tests -------------------------------------------------------------------
+
+bool ForwardSession::AlphaPasses(const AlphaNode& alpha, std::span<const Value> row) const {
+  for (const auto& [col, v] : alpha.constants) {
+    if (row[col] != v) return false;
+  }
+  for (const auto& [a, b] : alpha.equalities) {
+    if (row[a] != row[b]) return false;
+  }
+  return true;
+}
+
+std::uint64_t ForwardSession::LeftKey(const BetaNode& node, const Value* frame) const {
+  std::uint64_t h = 0x6b79;
+  for (VarSlot s : node.left_key) h = HashCombine(h, frame[s].Hash());
+  return h;
+}
+
+std::uint64_t ForwardSession::RightKey(const BetaNode& node, std::span<const Value> row) const {
+  std::uint64_t h = 0x6b79;
+  for (std::uint16_t c : node.right_key) h = HashCombine(h, row[c].Hash());
+  return h;
+}
+
+bool ForwardSession::KeysMatch(const BetaNode& node, const Value* frame, std::span<const Value> row) const {  // NOLINT
+  for (std::size_t i = 0; i < node.left_key.size(); ++i) {
+    if (frame[node.left_key[i]] != row[node.right_key[i]]) return false;
+  }
+  return true;
+}
+
+bool ForwardSession::RunSteps(const std::vector<Step>& steps, Value* frame) const {
+  std::span<const Value> view(frame, 0xFFFF);  // slots are bounds-checked by construction
+  for (const Step& s : steps) {
+    switch (s.kind) {
+      case ConditionKind::kCompare: {
+        auto a = Evaluate(s.lhs, view);
+        if (!a) return false;
+        auto b = Evaluate(s.rhs, view);
+        if (!b || !Compare(s.op, *a, *b)) return false;
+        break;
+      }
+      case ConditionKind::kAssign: {
+        auto v = Evaluate(s.rhs, view);
+        if (!v) return false;
+        frame[s.target] = *v;
+        break;
+      }
+      case ConditionKind::kMember: {
+        auto v = Evaluate(s.lhs, view);
+        if (!v) return false;
+        bool in = std::any_of(s.set.begin(), s.set.end(), [&](const Value& x) { return Compare(CmpOp::kEq, x, *v); });
+        if (in == s.negated) return false;
+        break;
+      }
+      case ConditionKind::kTextTest: {
+        auto a = Evaluate(s.lhs, view);
+        auto b = Evaluate(s.rhs, view);
+        if (!a || !b) return false;
+        auto is_text = [](const Value& x) { return x.kind() == ValueKind::kString || x.kind() == ValueKind::kSymbol; };
+        if (!is_text(*a) || !is_text(*b)) return false;
+        std::string_view x = a->text(), y = b->text();
+        bool ok = s.text_test == TextTest::kContains     ? x.find(y) != std::string_view::npos
+                  : s.text_test == TextTest::kStartsWith ? x.substr(0, y.size()) == y
+                                                         : (x.size() >= y.size() && x.substr(x.size() - y.size()) == y);
+        if (!ok) return false;
+        break;
+      }
+      default:
+        assert(false && "not a step");
+        return false;
+    }
+  }
+  return true;
+}
+
+// ---- tokens -------------------------------------------------------------------------
+
+std::uint32_t ForwardSession::NewToken(NodeId node, std::uint32_t parent, FactRef fact, double cf) {
+  std::uint32_t id;
+  if (!free_tokens_.empty()) {
+    id = free_tokens_.back();
+    free_tokens_.pop_back();
+  } else {
+    id = static_cast<std::uint32_t>(tokens_.size());
+    tokens_.emplace_back();
+  }
+  Token& t = tokens_[id];
+  t = Token{};
+  t.node = node;
+  t.parent = parent;
+  t.fact = fact;
+  t.cf = cf;
+  t.frame = AllocFrame(network_->betas()[node].frame_size);
+  if (parent != kNil) {
+    Token& p = tokens_[parent];
+    t.next_sibling = p.first_child;
+    if (p.first_child != kNil) tokens_[p.first_child].prev_sibling = id;
+    p.first_child = id;
+  }
+  if (fact.id != kNoFact) {
+    FactMeta& m = Meta(fact);
+    t.fact_next = m.token_head;
+    if (m.token_head != kNil) tokens_[m.token_head].fact_prev = id;
+    m.token_head = id;
+  }
+  return id;
+}
+
+void ForwardSession::EmitToken(NodeId node, std::uint32_t parent, FactRef fact, const Value* frame, double cf) {
+  std::uint32_t id = NewToken(node, parent, fact, cf);
+  const BetaNode& n = network_->betas()[node];
+  std::copy(frame, frame + n.frame_size, FramePtr(tokens_[id].frame));
+  for (NodeId child : n.children) Activate(child, id);
+}
+
+void ForwardSession::Activate(NodeId child, std::uint32_t token) {
+  const BetaNode& c = network_->betas()[child];
+  if (c.needs_left_memory()) {
+    memories_[child].left[LeftKey(c, FramePtr(tokens_[token].frame))].push_back(token);
+  }
+  LeftActivate(child, token);
+}
+
+std::uint32_t ForwardSession::ChildAt(std::uint32_t token, NodeId node) const {
+  for (std::uint32_t c = tokens_[token].first_child; c != kNil; c = tokens_[c].next_sibling) {
+    if (tokens_[c].node == node) return c;
+  }
+  return kNil;
+}
+
+std::size_t ForwardSession::CountMatches(NodeId node, std::uint32_t token) {
+  const BetaNode& n = network_->betas()[node];
+  const Value* frame = FramePtr(tokens_[token].frame);
+  auto it = memories_[node].right.find(LeftKey(n, frame));
+  if (it == memories_[node].right.end()) return 0;
+  const Relation& rel = memory_.at(network_->alphas()[n.alpha].relation);
+  std::size_t count = 0;
+  for (FactId id : it->second) count += KeysMatch(n, frame, rel.row(id));
+  return count;
+}
+
+void ForwardSession::JoinOne(NodeId node, std::uint32_t token, FactRef f) {
+  const BetaNode& n = network_->betas()[node];
+  const Relation& rel = memory_.at(f.relation);
+  auto row = rel.row(f.id);
+  const Value* parent_frame = FramePtr(tokens_[token].frame);
+  if (!KeysMatch(n, parent_frame, row)) return;
+  scratch_.resize(std::max<std::size_t>(scratch_.size(), n.frame_size));
+  Value* frame = scratch_.data();
+  std::uint16_t parent_size = network_->betas()[n.parent].frame_size;
+  std::copy(parent_frame, parent_frame + parent_size, frame);
+  for (auto [col, slot] : n.binds) frame[slot] = row[col];
+  if (n.certainty_slot != kNoSlot) frame[n.certainty_slot] = Value::Float(rel.certainty(f.id));
+  if (n.fact_slot != kNoSlot) frame[n.fact_slot] = Value::Fact(f.relation, f.id);
+  if (!n.steps.empty() && !RunSteps(n.steps, frame)) return;
+  double cf = semantics_.Conjunction(tokens_[token].cf, rel.certainty(f.id));
+  // EmitToken may grow scratch_ through deeper joins: give it its own copy.
+  std::vector<Value> copy(frame, frame + n.frame_size);
+  EmitToken(node, token, f, copy.data(), cf);
+}
+
+void ForwardSession::LeftActivate(NodeId node, std::uint32_t token) {
+  const BetaNode& n = network_->betas()[node];
+  switch (n.kind) {
+    case BetaKind::kJoin: {
+      const Value* frame = FramePtr(tokens_[token].frame);
+      auto it = memories_[node].right.find(LeftKey(n, frame));
+      if (it == memories_[node].right.end()) return;
+      RelationId relation = network_->alphas()[n.alpha].relation;
+      // Propagation never adds to this node's right memory (new facts are
+      // queued), so the bucket is stable while we walk it.
+      const std::vector<FactId>& bucket = it->second;
+      for (std::size_t i = 0; i < bucket.size(); ++i) JoinOne(node, token, FactRef{relation, bucket[i]});
+      return;
+    }
+    case BetaKind::kNegative:
+      if (CountMatches(node, token) == 0) {
+        EmitToken(node, token, FactRef{0, kNoFact}, FramePtr(tokens_[token].frame), tokens_[token].cf);
+      }
+      return;
+    case BetaKind::kExists:
+      if (CountMatches(node, token) > 0) {
+        EmitToken(node, token, FactRef{0, kNoFact}, FramePtr(tokens_[token].frame), tokens_[token].cf);
+      }
+      return;
+    case BetaKind::kAggregate:
+      Reaggregate(node, token);
+      return;
+    case BetaKind::kFilter: {
+      std::uint16_t parent_size = network_->betas()[n.parent].frame_size;
+      std::vector<Value> frame(FramePtr(tokens_[token].frame), FramePtr(tokens_[token].frame) + parent_size);
+      frame.resize(std::max<std::size_t>(n.frame_size, 1));
+      if (RunSteps(n.steps, frame.data())) EmitToken(node, token, FactRef{0, kNoFact}, frame.data(), tokens_[token].cf);
+      return;
+    }
+    case BetaKind::kGenerate: {
+      std::uint16_t parent_size = network_->betas()[n.parent].frame_size;
+      std::vector<Value> frame(FramePtr(tokens_[token].frame), FramePtr(tokens_[token].frame) + parent_size);
+      frame.resize(n.frame_size);
+      for (const Value& v : n.set) {
+        frame[n.target] = v;
+        EmitToken(node, token, FactRef{0, kNoFact}, frame.data(), tokens_[token].cf);
+      }
+      return;
+    }
+    case BetaKind::kTerminal: {
+      std::uint32_t t = NewToken(node, token, FactRef{0, kNoFact}, tokens_[token].cf);
+      std::copy(FramePtr(tokens_[token].frame), FramePtr(tokens_[token].frame) + n.frame_size,
+                FramePtr(tokens_[t].frame));
+      OnTerminal(t);
+      return;
+    }
+    case BetaKind::kRoot:
+      return;
+  }
+}
+
+void ForwardSession::Reaggregate(NodeId node, std::uint32_t token) {
+  const BetaNode& n = network_->betas()[node];
+  if (std::uint32_t old = ChildAt(token, node); old != kNil) DeleteToken(old);
+  const Value* frame = FramePtr(tokens_[token].frame);
+  const Relation& rel = memory_.at(network_->alphas()[n.alpha].relation);
+  std::int64_t count = 0;
+  bool all_int = true;
+  std::int64_t isum = 0;
+  double fsum = 0.0;
+  bool int_overflow = false;
+  std::optional<Value> best;
+  std::vector<Value> value_frame(std::max<std::size_t>(n.value_frame_size, 1));
+  std::copy(frame, frame + network_->betas()[n.parent].frame_size, value_frame.begin());
+  auto it = memories_[node].right.find(LeftKey(n, frame));
+  if (it != memories_[node].right.end()) {
+    for (FactId id : it->second) {
+      auto row = rel.row(id);
+      if (!KeysMatch(n, frame, row)) continue;
+      ++count;
+      if (n.aggregate == AggregateFn::kCount) continue;
+      for (auto [col, slot] : n.value_binds) value_frame[slot] = row[col];
+      auto v = Evaluate(n.aggregate_value, value_frame);
+      if (!v) continue;
+      switch (n.aggregate) {
+        case AggregateFn::kSum:
+        case AggregateFn::kAvg:
+          if (!v->is_number()) break;
+          if (v->kind() == ValueKind::kInt && !int_overflow) {
+            if (__builtin_add_overflow(isum, v->as_int(), &isum)) int_overflow = true;
+          } else {
+            all_int = false;
+          }
+          fsum += v->as_number();
+          break;
+        case AggregateFn::kMin:
+          if (!best || CompareValues(*v, *best) < 0) best = *v;
+          break;
+        case AggregateFn::kMax:
+          if (!best || CompareValues(*v, *best) > 0) best = *v;
+          break;
+        case AggregateFn::kCount:
+          break;
+      }
+    }
+  }
+  std::optional<Value> result;
+  switch (n.aggregate) {
+    case AggregateFn::kCount: result = Value::Int(count); break;
+    case AggregateFn::kSum: result = (all_int && !int_overflow) ? Value::Int(isum) : Value::Float(fsum); break;
+    case AggregateFn::kAvg: if (count > 0) result = Value::Float(fsum / static_cast<double>(count)); break;
+    case AggregateFn::kMin:
+    case AggregateFn::kMax: result = best; break;
+  }
+  if (!result) return;
+  std::vector<Value> out(frame, frame + network_->betas()[n.parent].frame_size);
+  out.resize(n.frame_size);
+  out[n.target] = *result;
+  EmitToken(node, token, FactRef{0, kNoFact}, out.data(), tokens_[token].cf);
+}
+
+void ForwardSession::RightActivate(NodeId node, FactRef f, std::uint64_t key, bool added) {
+  const BetaNode& n = network_->betas()[node];
+  auto it = memories_[node].left.find(key);
+  if (it == memories_[node].left.end()) return;
+  // A copy: emitting can conclude facts of this same relation and move its rows.
+  auto stored = memory_.at(f.relation).row(f.id);
+  std::vector<Value> row(stored.begin(), stored.end());
+  // Copy: deleting or emitting tokens below may touch other buckets, never this
+  // one, but a copy keeps the walk obviously safe.
+  std::vector<std::uint32_t> lefts = it->second;
+  for (std::uint32_t t : lefts) {
+    if (!KeysMatch(n, FramePtr(tokens_[t].frame), row)) continue;
+    switch (n.kind) {
+      case BetaKind::kJoin:
+        if (added) JoinOne(node, t, f);
+        break;
+      case BetaKind::kNegative:
+        if (added) {
+          if (std::uint32_t c = ChildAt(t, node); c != kNil) DeleteToken(c);
+        } else if (ChildAt(t, node) == kNil && CountMatches(node, t) == 0) {
+          EmitToken(node, t, FactRef{0, kNoFact}, FramePtr(tokens_[t].frame), tokens_[t].cf);
+        }
+        break;
+      case BetaKind::kExists:
+        if (added) {
+          if (ChildAt(t, node) == kNil) {
+            EmitToken(node, t, FactRef{0, kNoFact}, FramePtr(tokens_[t].frame), tokens_[t].cf);
+          }
+        } else if (CountMatches(node, t) == 0) {
+          if (std::uint32_t c = ChildAt(t, node); c != kNil) DeleteToken(c);
+        }
+        break;
+      case BetaKind::kAggregate:
+        Reaggregate(node, t);
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+void ForwardSession::PropagateAdd(FactRef f) {
+  // A copy: propagation can conclude facts of this same relation and move its rows.
+  auto stored = memory_.at(f.relation).row(f.id);
+  std::vector<Value> row(stored.begin(), stored.end());
+  for (std::uint32_t a : network_->alphas_by_relation()[f.relation]) {
+    const AlphaNode& alpha = network_->alphas()[a];
+    if (!AlphaPasses(alpha, row)) continue;
+    for (NodeId node : alpha.successors) {
+      std::uint64_t key = RightKey(network_->betas()[node], row);
+      memories_[node].right[key].push_back(f.id);
+      RightActivate(node, f, key, true);
+    }
+  }
+}
+
+void ForwardSession::RemoveFromNetwork(FactRef f) {
+  auto row = memory_.at(f.relation).row(f.id);
+  std::vector<std::pair<NodeId, std::uint64_t>> touched;
+  for (std::uint32_t a : network_->alphas_by_relation()[f.relation]) {
+    const AlphaNode& alpha = network_->alphas()[a];
+    if (!AlphaPasses(alpha, row)) continue;
+    for (NodeId node : alpha.successors) {
+      std::uint64_t key = RightKey(network_->betas()[node], row);
+      auto it = memories_[node].right.find(key);
+      if (it != memories_[node].right.end()) {
+        auto& ids = it->second;
+        auto pos = std::find(ids.begin(), ids.end(), f.id);
+        if (pos != ids.end()) {
+          *pos = ids.back();
+          ids.pop_back();
+        }
+        if (ids.empty()) memories_[node].right.erase(it);
+      }
+      touched.emplace_back(node, key);
+    }
+  }
+  // Every match that used the fact goes, with everything built on it.
+  while (Meta(f).token_head != kNil) DeleteToken(Meta(f).token_head);
+  // Negations it blocked, existences it satisfied, aggregates it counted.
+  for (auto [node, key] : touched) {
+    if (network_->betas()[node].kind != BetaKind::kJoin) RightActivate(node, f, key, false);
+  }
+  Meta(f).state = FactState::kPendingAdd;  // out of the network; the caller decides what next
+}
+
+void ForwardSession::DeleteToken(std::uint32_t id) {
+  while (tokens_[id].first_child != kNil) DeleteToken(tokens_[id].first_child);
+  Token t = tokens_[id];
+  const BetaNode& n = network_->betas()[t.node];
+  const Value* frame = FramePtr(t.frame);
+  for (NodeId child : n.children) {
+    const BetaNode& c = network_->betas()[child];
+    if (!c.needs_left_memory()) continue;
+    auto it = memories_[child].left.find(LeftKey(c, frame));
+    if (it == memories_[child].left.end()) continue;
+    auto& v = it->second;
+    auto pos = std::find(v.begin(), v.end(), id);
+    if (pos != v.end()) {
+      *pos = v.back();
+      v.pop_back();
+    }
+    if (v.empty()) memories_[child].left.erase(it);
+  }
+  if (n.kind == BetaKind::kTerminal) OnTerminalRemoved(id);
+  if (t.parent != kNil) {
+    if (t.prev_sibling != kNil) tokens_[t.prev_sibling].next_sibling = t.next_sibling;
+    else tokens_[t.parent].first_child = t.next_sibling;
+    if (t.next_sibling != kNil) tokens_[t.next_sibling].prev_sibling = t.prev_sibling;
+  }
+  if (t.fact.id != kNoFact) {
+    if (t.fact_prev != kNil) tokens_[t.fact_prev].fact_next = t.fact_next;
+    else Meta(t.fact).token_head = t.fact_next;
+    if (t.fact_next != kNil) tokens_[t.fact_next].fact_prev = t.fact_prev;
+  }
+  FreeFrame(t.frame, n.frame_size);
+  free_tokens_.push_back(id);
+}
+
+std::vector<FactRef> ForwardSession::TokenFacts(std::uint32_t token) const {
+  std::vector<FactRef> facts;
+  for (std::uint32_t t = token; t != kNil; t = tokens_[t].parent) {
+    if (tokens_[t].fact.id != kNoFact) facts.push_back(tokens_[t].fact);
+  }
+  std::reverse(facts.begin(), facts.end());
+  return facts;
+}
+
+// ---- conclusions ----------------------------------------------------------------------
+
+void ForwardSession::OnTerminal(std::uint32_t token) {
+  const BetaNode& n = network_->betas()[tokens_[token].node];
+  const RuleSpec& rule = program().rules[n.rule];
+  if (rule.kind == RuleKind::kProduction) {
+    Activation a;
+    a.rule = n.rule;
+    a.token = token;
+    a.salience = rule.salience;
+    a.specificity = specificity_[n.rule];
+    for (FactRef f : TokenFacts(token)) a.time_tags.push_back(Meta(f).time);
+    a.first_tag = a.time_tags.empty() ? 0 : a.time_tags.front();
+    tokens_[token].aux = agenda_.Add(std::move(a));
+    if (observer_ != nullptr) observer_->OnActivation(n.rule, token, true);
+    return;
+  }
+  double body = tokens_[token].cf;
+  if (!semantics_.Fires(body)) return;
+  std::span<const Value> frame(FramePtr(tokens_[token].frame), n.frame_size);
+  std::vector<Value> row;
+  row.reserve(rule.head_args.size());
+  for (const Expr& e : rule.head_args) {
+    auto v = Evaluate(e, frame);
+    if (!v) return;  // an expression that fails concludes nothing
+    row.push_back(*v);
+  }
+  if (!memory_.at(rule.head_relation).Conform(row).ok()) return;
+  AddSupport(rule.head_relation, row, semantics_.Apply(body, rule.certainty), token);
+}
+
+void ForwardSession::OnTerminalRemoved(std::uint32_t token) {
+  std::uint32_t aux = tokens_[token].aux;
+  if (aux == kNil) return;
+  const BetaNode& n = network_->betas()[tokens_[token].node];
+  if (program().rules[n.rule].kind == RuleKind::kProduction) {
+    agenda_.Remove(aux);
+    if (observer_ != nullptr) observer_->OnActivation(n.rule, token, false);
+  } else {
+    RemoveSupport(aux);
+  }
+  tokens_[token].aux = kNil;
+}
+
+void ForwardSession::AddSupport(RelationId relation, std::span<const Value> row, double cf, std::uint32_t token) {
+  auto [f, inserted] = Store(relation, row, cf, Origin::kDerived);
+  ++derivations_;
+  std::uint32_t s;
+  if (!free_supports_.empty()) {
+    s = free_supports_.back();
+    free_supports_.pop_back();
+  } else {
+    s = static_cast<std::uint32_t>(supports_.size());
+    supports_.emplace_back();
+  }
+  FactMeta& m = Meta(f);
+  supports_[s] = Support{token, f, m.support_head, kNil, cf};
+  if (m.support_head != kNil) supports_[m.support_head].prev = s;
+  m.support_head = s;
+  ++m.support_count;
+  tokens_[token].aux = s;
+  if (!inserted) RecomputeCertainty(f, true);
+}
+
+void ForwardSession::RemoveSupport(std::uint32_t s) {
+  Support sup = supports_[s];
+  FactMeta& m = Meta(sup.head);
+  if (sup.prev != kNil) supports_[sup.prev].next = sup.next;
+  else m.support_head = sup.next;
+  if (sup.next != kNil) supports_[sup.next].prev = sup.prev;
+  --m.support_count;
+  free_supports_.push_back(s);
+  if (m.asserted) {
+    RecomputeCertainty(sup.head, true);
+  } else if (m.support_count == 0) {
+    Enqueue(OpKind::kRemove, sup.head);
+  } else if (network_->recursive(sup.head.relation)) {
+    Enqueue(OpKind::kOverdelete, sup.head);
+  } else {
+    RecomputeCertainty(sup.head, true);
+  }
+}
+
+std::vector<Justification> ForwardSession::Justifications(FactRef fact) const {
+  std::vector<Justification> out;
+  if (fact.relation >= meta_.size() || fact.id >= meta_[fact.relation].size()) return out;
+  for (std::uint32_t s = meta_[fact.relation][fact.id].support_head; s != kNil; s = supports_[s].next) {
+    Justification j;
+    j.rule = network_->betas()[tokens_[supports_[s].token].node].rule;
+    j.certainty = supports_[s].cf;
+    j.facts = TokenFacts(supports_[s].token);
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+std::vector<FactRef> ForwardSession::ActivationFacts(ActivationId id) const {
+  return TokenFacts(agenda_.at(id).token);
+}
+
+std::string ForwardSession::FormatFact(FactRef f) const {
+  const Relation& rel = memory_.at(f.relation);
+  std::string s = rel.name();
+  if (rel.arity() > 0) {
+    s += '(';
+    auto row = rel.row(f.id);
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      if (i) s += ", ";
+      s += row[i].ToString();
+    }
+    s += ')';
+  }
+  return s;
+}
+
+// ---- firing -------------------------------------------------------------------------
+
+std::string ForwardSession::Interpolate(const PrintPart& part, const Value* frame, std::uint32_t) const {
+  auto text_of = [](const Value& v) { return v.kind() == ValueKind::kString ? std::string(v.text()) : v.ToString(); };
+  if (part.is_expr) {
+    auto v = Evaluate(part.expr, std::span<const Value>(frame, 0xFFFF));
+    return v ? text_of(*v) : std::string("<error>");
+  }
+  if (part.slot != kNoSlot) {
+    const Value& v = frame[part.slot];
+    if (v.kind() == ValueKind::kFact) return FormatFact(FactRef{v.fact_relation(), v.fact_id()});
+    return text_of(v);
+  }
+  return part.text;
+}
+
+bool ForwardSession::Fire(ActivationId id, RunResult* result) {
+  Activation a = agenda_.at(id);
+  agenda_.Remove(id);
+  tokens_[a.token].aux = kNil;
+  const RuleSpec& rule = program().rules[a.rule];
+  const BetaNode& n = network_->betas()[tokens_[a.token].node];
+  std::vector<Value> frame(FramePtr(tokens_[a.token].frame), FramePtr(tokens_[a.token].frame) + n.frame_size);
+  if (frame.empty()) frame.resize(1);
+  if (observer_ != nullptr) observer_->OnFire(a.rule, TokenFacts(a.token));
+  ++result->firings;
+  ++total_firings_;
+  std::span<const Value> view(frame.data(), frame.size());
+  auto fail = [&](const std::string& what) {
+    result->reason = StopReason::kError;
+    result->message = "rule " + rule.name + " (" + rule.location + "): " + what;
+    return false;
+  };
+  for (const ActionSpec& act : rule.actions) {
+    switch (act.kind) {
+      case ActionKind::kAssert:
+      case ActionKind::kRetract: {
+        std::vector<Value> row;
+        for (std::size_t i = 0; i < act.args.size(); ++i) {
+          auto v = Evaluate(act.args[i], view);
+          if (!v) return fail("cannot evaluate argument " + std::to_string(i + 1) + " of " +
+                              program().relations[act.relation].name);
+          row.push_back(*v);
+        }
+        if (act.kind == ActionKind::kAssert) {
+          auto r = Assert(act.relation, std::move(row), act.certainty, Origin::kAsserted);
+          if (!r.ok()) return fail(r.status().message());
+        } else {
+          Relation& rel = memory_.at(act.relation);
+          if (!rel.Conform(row).ok()) break;
+          if (auto existing = rel.Find(row)) Retract(FactRef{act.relation, *existing});
+        }
+        break;
+      }
+      case ActionKind::kRetractFact: {
+        const Value& h = frame[act.fact_slot];
+        Retract(FactRef{h.fact_relation(), h.fact_id()});
+        break;
+      }
+      case ActionKind::kModify: {
+        const Value& h = frame[act.fact_slot];
+        FactRef old{h.fact_relation(), h.fact_id()};
+        if (!alive(old)) break;  // already retracted by an earlier action
+        auto old_row = memory_.at(old.relation).row(old.id);
+        std::vector<Value> row(old_row.begin(), old_row.end());
+        for (const auto& [col, e] : act.assignments) {
+          auto v = Evaluate(e, view);
+          if (!v) return fail("cannot evaluate the new value of column " + memory_.at(old.relation).columns()[col].name);
+          row[col] = *v;
+        }
+        double cf = certainty(old);
+        Retract(old);
+        Settle();
+        auto r = Assert(old.relation, std::move(row), cf, Origin::kAsserted);
+        if (!r.ok()) return fail(r.status().message());
+        break;
+      }
+      case ActionKind::kPrint:
+        if (out_ != nullptr) {
+          std::string line;
+          for (const PrintPart& part : act.print) line += Interpolate(part, frame.data(), a.rule);
+          *out_ << line << '\n';
+        }
+        break;
+      case ActionKind::kHalt:
+        halted_ = true;
+        break;
+    }
+    Settle();
+  }
+  return true;
+}
+
+RunResult ForwardSession::Run(const RunLimits& limits) {
+  RunResult result;
+  std::uint64_t derivations_before = derivations_;
+  auto start = std::chrono::steady_clock::now();
+  halted_ = false;
+  auto finish = [&] {
+    result.derivations = derivations_ - derivations_before;
+    return result;
+  };
+  if (!Drain(&limits, &result)) return finish();
+  while (true) {
+    if (halted_) {
+      result.reason = StopReason::kHalted;
+      result.message = "halted";
+      return finish();
+    }
+    if (agenda_.empty()) {
+      result.reason = StopReason::kAgendaEmpty;
+      return finish();
+    }
+    if (limits.max_firings != 0 && result.firings >= limits.max_firings) {
+      result.reason = StopReason::kFiringLimit;
+      result.message = "stopped: the firing limit (" + std::to_string(limits.max_firings) + ") was reached";
+      return finish();
+    }
+    if (limits.max_facts != 0 && live_facts_ > limits.max_facts) {
+      result.reason = StopReason::kFactLimit;
+      result.message = "stopped: the fact limit (" + std::to_string(limits.max_facts) + ") was reached";
+      return finish();
+    }
+    if (interrupt_.exchange(false)) {
+      result.reason = StopReason::kInterrupted;
+      result.message = "interrupted";
+      return finish();
+    }
+    if (limits.timeout_seconds > 0 && (result.firings & 255) == 0 &&
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() > limits.timeout_seconds) {
+      result.reason = StopReason::kTimeLimit;
+      result.message = "stopped: the time limit (" + std::to_string(limits.timeout_seconds) + " s) was reached";
+      return finish();
+    }
+    if (!Fire(agenda_.Top(), &result)) return finish();
+    if (!Drain(&limits, &result)) return finish();
+  }
+}
+
+}  // namespace syllo::engine

@@ -1,0 +1,244 @@
+// ForwardSession: forward chaining over a compiled ReteNetwork. Holds the
+// working memory, the Rete memories (tokens, left and right hash indices), the
+// agenda of production-rule activations, and the logical support of derived
+// facts (truth maintenance).
+//
+// Facts asserted or retracted are queued and propagated by Settle() or Run();
+// logical rules conclude their heads during propagation (no agenda: they have no
+// side effects), production rules fire from the agenda one at a time.
+//
+// Truth maintenance: a derived fact lists its supports (complete matches of
+// logical rules). It goes when its last support goes. In a recursive relation a
+// fact can support itself through a cycle, so there a lost support triggers
+// delete-and-rederive: the fact leaves the network with everything that
+// depended on it, then comes back if a support remains that does not depend on
+// it. Certainties combine over the supports under the program's semantics.
+//
+// Thread safety: none. One session per thread; many sessions may share one
+// network.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/agenda.h"
+#include "engine/rete_network.h"
+#include "engine/working_memory.h"
+#include "syllo/status.h"
+
+namespace syllo::engine {
+
+struct FactRef {
+  RelationId relation = 0;
+  FactId id = kNoFact;
+  friend bool operator==(const FactRef&, const FactRef&) = default;
+};
+
+struct RunLimits {
+  std::uint64_t max_firings = 0;  // 0: no limit
+  double timeout_seconds = 0;     // 0: no limit
+  std::size_t max_facts = 0;      // 0: no limit
+};
+
+enum class StopReason { kAgendaEmpty, kHalted, kFiringLimit, kTimeLimit, kFactLimit, kInterrupted, kError };
+
+struct RunResult {
+  StopReason reason = StopReason::kAgendaEmpty;
+  std::uint64_t firings = 0;      // production-rule firings in this run
+  std::uint64_t derivations = 0;  // logical-rule conclusions in this run
+  std::string message;            // says which limit or what error
+};
+
+// One way a fact was concluded: the rule and the facts its body matched, in
+// condition order, and the certainty this derivation gives.
+struct Justification {
+  std::uint32_t rule = 0;
+  double certainty = 1.0;
+  std::vector<FactRef> facts;
+};
+
+// Watches what a session does (`--watch`); every callback is optional.
+class ForwardObserver {
+ public:
+  virtual ~ForwardObserver() = default;
+  virtual void OnFactAdded(FactRef) {}
+  virtual void OnFactRemoved(FactRef) {}
+  virtual void OnActivation(std::uint32_t /*rule*/, std::uint32_t /*token*/, bool /*added*/) {}
+  virtual void OnFire(std::uint32_t /*rule*/, const std::vector<FactRef>& /*facts*/) {}
+};
+
+class ForwardSession {
+ public:
+  explicit ForwardSession(std::shared_ptr<const ReteNetwork> network);
+  ~ForwardSession();
+  ForwardSession(const ForwardSession&) = delete;
+  ForwardSession& operator=(const ForwardSession&) = delete;
+
+  const ProgramSpec& program() const { return network_->program(); }
+  const ReteNetwork& network() const { return *network_; }
+  const WorkingMemory& memory() const { return memory_; }
+
+  // Queues the facts written in the program.
+  Status AssertProgramFacts();
+  // Queues a fact. Values are checked against the declaration (ints widen to
+  // floats); the error names the relation and column.
+  Result<FactRef> Assert(RelationId relation, std::vector<Value> row, double certainty = 1.0,
+                         Origin origin = Origin::kAsserted);
+  Result<FactRef> Assert(std::string_view relation, std::vector<Value> row, double certainty = 1.0,
+                         Origin origin = Origin::kAsserted);
+  // Queues the removal of a live fact; false if it is not live.
+  bool Retract(FactRef fact);
+
+  // Propagates everything queued (no limits).
+  void Settle();
+  // Propagates, then fires activations until the agenda is empty, a `halt`,
+  // or a limit. Stopping at a limit leaves a consistent state: Run again goes on.
+  RunResult Run(const RunLimits& limits = {});
+  // Asks a running Run() to stop at the next safe point (from a signal handler
+  // or another thread).
+  void Interrupt() { interrupt_.store(true, std::memory_order_relaxed); }
+
+  void set_output(std::ostream* out) { out_ = out; }
+  void set_observer(ForwardObserver* observer) { observer_ = observer; }
+
+  bool alive(FactRef f) const { return memory_.at(f.relation).alive(f.id); }
+  double certainty(FactRef f) const { return memory_.at(f.relation).certainty(f.id); }
+  std::vector<Justification> Justifications(FactRef fact) const;
+  std::uint64_t time_tag(FactRef f) const { return meta_[f.relation][f.id].time; }
+  const Agenda& agenda() const { return agenda_; }
+  // The facts a pending activation matched.
+  std::vector<FactRef> ActivationFacts(ActivationId id) const;
+  std::string FormatFact(FactRef f) const;
+  std::size_t live_facts() const { return live_facts_; }
+  std::size_t token_count() const { return tokens_.size() - free_tokens_.size(); }
+  std::uint64_t total_firings() const { return total_firings_; }
+
+ private:
+  static constexpr std::uint32_t kNil = UINT32_MAX;
+
+  struct Token {
+    std::uint32_t parent = kNil;
+    NodeId node = 0;
+    FactRef fact{0, kNoFact};  // the fact this level matched, if any
+    std::uint32_t first_child = kNil, next_sibling = kNil, prev_sibling = kNil;
+    std::uint32_t fact_next = kNil, fact_prev = kNil;  // tokens sharing `fact`
+    std::uint32_t frame = 0;   // offset into frames_
+    std::uint32_t aux = kNil;  // terminal: its support or activation
+    double cf = 1.0;           // certainty of the match so far
+  };
+
+  enum class FactState : std::uint8_t { kPendingAdd, kInNetwork, kOverdeleted, kGone };
+
+  struct FactMeta {
+    std::uint64_t time = 0;
+    std::uint32_t token_head = kNil;
+    std::uint32_t support_head = kNil;
+    std::uint32_t support_count = 0;
+    double base_cf = 1.0;  // the asserted certainty, when asserted
+    bool asserted = false;
+    FactState state = FactState::kGone;
+  };
+
+  struct Support {
+    std::uint32_t token = kNil;
+    FactRef head;
+    std::uint32_t next = kNil, prev = kNil;
+    double cf = 1.0;
+  };
+
+  enum class OpKind : std::uint8_t { kAdd, kRemove, kRetract, kOverdelete, kRefresh };
+  struct Op {
+    OpKind kind;
+    FactRef fact;
+  };
+
+  struct NodeMemory {
+    std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> left;   // tokens by left key
+    std::unordered_map<std::uint64_t, std::vector<FactId>> right;        // facts by right key
+  };
+
+  // Frames live in chunks so a pointer to one stays valid while others are made.
+  Value* FramePtr(std::uint32_t offset) { return &frame_chunks_[offset >> kChunkBits][offset & kChunkMask]; }
+  const Value* FramePtr(std::uint32_t offset) const {
+    return &frame_chunks_[offset >> kChunkBits][offset & kChunkMask];
+  }
+  std::uint32_t AllocFrame(std::uint16_t size);
+  void FreeFrame(std::uint32_t offset, std::uint16_t size);
+  static constexpr std::uint32_t kChunkBits = 16;
+  static constexpr std::uint32_t kChunkMask = (1u << kChunkBits) - 1;
+
+  FactMeta& Meta(FactRef f);
+  std::pair<FactRef, bool> Store(RelationId relation, std::span<const Value> row, double cf, Origin origin);
+  void Enqueue(OpKind kind, FactRef f) { ops_.push_back({kind, f}); }
+  // Drains the queue; false if a limit stopped it (the queue keeps the rest).
+  bool Drain(const RunLimits* limits, RunResult* result);
+  void Process(const Op& op);
+  void PropagateAdd(FactRef f);
+  void RemoveFromNetwork(FactRef f);
+  void EraseFact(FactRef f);
+  void RecomputeCertainty(FactRef f, bool refresh_if_changed);
+
+  bool AlphaPasses(const AlphaNode& alpha, std::span<const Value> row) const;
+  std::uint64_t LeftKey(const BetaNode& node, const Value* frame) const;
+  std::uint64_t RightKey(const BetaNode& node, std::span<const Value> row) const;
+  bool KeysMatch(const BetaNode& node, const Value* frame, std::span<const Value> row) const;
+
+  std::uint32_t NewToken(NodeId node, std::uint32_t parent, FactRef fact, double cf);
+  // Creates the token and activates the node's children with it.
+  void EmitToken(NodeId node, std::uint32_t parent, FactRef fact, const Value* frame, double cf);
+  void Activate(NodeId child, std::uint32_t token);
+  void LeftActivate(NodeId node, std::uint32_t token);
+  void RightActivate(NodeId node, FactRef f, std::uint64_t key, bool added);
+  void JoinOne(NodeId node, std::uint32_t token, FactRef f);
+  void Reaggregate(NodeId node, std::uint32_t token);
+  std::uint32_t ChildAt(std::uint32_t token, NodeId node) const;
+  std::size_t CountMatches(NodeId node, std::uint32_t token);
+  bool RunSteps(const std::vector<Step>& steps, Value* frame) const;
+  void DeleteToken(std::uint32_t token);
+  void OnTerminal(std::uint32_t token);
+  void OnTerminalRemoved(std::uint32_t token);
+  void AddSupport(RelationId relation, std::span<const Value> row, double cf, std::uint32_t token);
+  void RemoveSupport(std::uint32_t support);
+  std::vector<FactRef> TokenFacts(std::uint32_t token) const;
+
+  // Executes a production rule's actions; false on an error (in result).
+  bool Fire(ActivationId id, RunResult* result);
+  std::string Interpolate(const PrintPart& part, const Value* frame, std::uint32_t rule) const;
+
+  std::shared_ptr<const ReteNetwork> network_;
+  const CertaintySemantics& semantics_;
+  WorkingMemory memory_;
+  std::vector<std::vector<FactMeta>> meta_;  // [relation][fact]
+  std::vector<Token> tokens_;
+  std::vector<std::uint32_t> free_tokens_;
+  std::vector<std::unique_ptr<Value[]>> frame_chunks_;
+  std::uint32_t frame_top_ = 0;
+  std::vector<std::vector<std::uint32_t>> free_frames_;  // by size
+  std::vector<NodeMemory> memories_;                     // by beta node
+  std::vector<Support> supports_;
+  std::vector<std::uint32_t> free_supports_;
+  std::deque<Op> ops_;
+  std::vector<FactRef> overdeleted_;
+  Agenda agenda_;
+  std::vector<std::uint32_t> specificity_;  // by rule
+  std::uint64_t clock_ = 0;
+  std::size_t live_facts_ = 0;
+  std::uint64_t derivations_ = 0;
+  std::uint64_t total_firings_ = 0;
+  bool halted_ = false;
+  std::atomic<bool> interrupt_{false};
+  std::ostream* out_ = nullptr;
+  ForwardObserver* observer_ = nullptr;
+  std::vector<Value> scratch_;
+};
+
+std::string_view StopReasonName(StopReason reason);
+
+}  // namespace syllo::engine

@@ -1,0 +1,273 @@
+#include "engine/rete_network.h"
+
+#include <cassert>
+#include <deque>
+#include <stdexcept>
+#include <unordered_map>
+
+namespace syllo::engine {
+
+namespace {
+
+void AppendValueKey(std::string& key, const Value& v) {
+  key += static_cast<char>('0' + static_cast<int>(v.kind()));
+  key += v.ToString();
+  key += ';';
+}
+
+void AppendExprKey(std::string& key, const Expr& e) {
+  key += '(';
+  key += std::to_string(static_cast<int>(e.op));
+  key += ':';
+  if (e.op == ExprOp::kConst) AppendValueKey(key, e.constant);
+  if (e.op == ExprOp::kVar) key += "v" + std::to_string(e.slot);
+  if (e.op == ExprOp::kCall) key += "f" + std::to_string(static_cast<int>(e.fn));
+  for (const Expr& a : e.args) AppendExprKey(key, a);
+  key += ')';
+}
+
+void AppendStepKey(std::string& key, const Step& s) {
+  key += "step" + std::to_string(static_cast<int>(s.kind)) + "," + std::to_string(static_cast<int>(s.op)) + "," +
+         std::to_string(s.target) + "," + (s.negated ? "n" : "p") + std::to_string(static_cast<int>(s.text_test));
+  AppendExprKey(key, s.lhs);
+  AppendExprKey(key, s.rhs);
+  for (const Value& v : s.set) AppendValueKey(key, v);
+  key += '|';
+}
+
+std::string BetaKey(const BetaNode& n) {
+  std::string key = std::to_string(static_cast<int>(n.kind)) + "@" + std::to_string(n.parent) + "/" +
+                    std::to_string(n.frame_size) + "a" + std::to_string(n.alpha) + "k";
+  for (auto s : n.left_key) key += std::to_string(s) + ",";
+  key += "r";
+  for (auto c : n.right_key) key += std::to_string(c) + ",";
+  key += "b";
+  for (auto [c, s] : n.binds) key += std::to_string(c) + ">" + std::to_string(s) + ",";
+  key += "c" + std::to_string(n.certainty_slot) + "f" + std::to_string(n.fact_slot);
+  for (const Step& s : n.steps) AppendStepKey(key, s);
+  key += "g" + std::to_string(static_cast<int>(n.aggregate));
+  AppendExprKey(key, n.aggregate_value);
+  for (auto [c, s] : n.value_binds) key += std::to_string(c) + ">" + std::to_string(s) + ",";
+  key += "t" + std::to_string(n.target);
+  for (const Value& v : n.set) AppendValueKey(key, v);
+  return key;
+}
+
+Step StepOf(const Condition& c) {
+  Step s;
+  s.kind = c.kind;
+  s.op = c.op;
+  s.lhs = c.lhs;
+  s.rhs = c.rhs;
+  s.target = c.target;
+  s.set = c.set;
+  s.negated = c.negated;
+  s.text_test = c.text_test;
+  return s;
+}
+
+}  // namespace
+
+std::uint32_t ReteNetwork::AddAlpha(const Pattern& pattern,
+                                   std::vector<std::pair<std::uint16_t, std::uint16_t>> equalities) {
+  AlphaNode node;
+  node.relation = pattern.relation;
+  for (std::size_t i = 0; i < pattern.args.size(); ++i) {
+    const PatternArg& a = pattern.args[i];
+    if (a.kind == PatternArg::Kind::kConst) node.constants.emplace_back(static_cast<std::uint16_t>(i), a.constant);
+  }
+  node.equalities = std::move(equalities);
+  for (std::uint32_t id : alphas_by_relation_[pattern.relation]) {
+    const AlphaNode& existing = alphas_[id];
+    if (existing.constants == node.constants && existing.equalities == node.equalities) return id;
+  }
+  auto id = static_cast<std::uint32_t>(alphas_.size());
+  alphas_.push_back(std::move(node));
+  alphas_by_relation_[pattern.relation].push_back(id);
+  return id;
+}
+
+NodeId ReteNetwork::AddBeta(BetaNode node, const std::string& key) {
+  // Terminals are never shared: each belongs to its rule.
+  if (node.kind != BetaKind::kTerminal) {
+    for (NodeId child : betas_[node.parent].children) {
+      if (beta_keys_[child] == key) {
+        ++shared_nodes_;
+        return child;
+      }
+    }
+  }
+  auto id = static_cast<NodeId>(betas_.size());
+  NodeId parent = node.parent;
+  betas_.push_back(std::move(node));
+  beta_keys_.push_back(key);
+  betas_[parent].children.push_back(id);
+  if (betas_[id].needs_left_memory()) alphas_[betas_[id].alpha].successors.push_back(id);
+  return id;
+}
+
+std::shared_ptr<const ReteNetwork> ReteNetwork::Compile(std::shared_ptr<const ProgramSpec> program) {
+  auto net = std::shared_ptr<ReteNetwork>(new ReteNetwork());
+  net->program_ = program;
+  const ProgramSpec& p = *program;
+  net->alphas_by_relation_.resize(p.relations.size());
+  net->betas_.push_back(BetaNode{});  // the root
+  net->beta_keys_.push_back("root");
+
+  for (std::size_t rule_index = 0; rule_index < p.rules.size(); ++rule_index) {
+    const RuleSpec& rule = p.rules[rule_index];
+    NodeId current = net->root();
+    std::uint16_t frame = 0;
+    std::optional<BetaNode> pending;  // a node still collecting steps before it is added
+
+    auto flush = [&] {
+      if (!pending) return;
+      std::string key = BetaKey(*pending);
+      current = net->AddBeta(std::move(*pending), key);
+      pending.reset();
+    };
+    auto is_bound = [&](VarSlot s) { return s < frame; };
+    auto claim = [&](VarSlot s) {
+      if (s != frame) throw std::logic_error("rule " + rule.name + ": slots are not numbered in binding order");
+      ++frame;
+    };
+
+    for (const Condition& c : rule.conditions) {
+      switch (c.kind) {
+        case ConditionKind::kPattern:
+        case ConditionKind::kNegated:
+        case ConditionKind::kExists:
+        case ConditionKind::kAggregate: {
+          flush();
+          BetaNode node;
+          node.kind = c.kind == ConditionKind::kPattern   ? BetaKind::kJoin
+                      : c.kind == ConditionKind::kNegated ? BetaKind::kNegative
+                      : c.kind == ConditionKind::kExists  ? BetaKind::kExists
+                                                          : BetaKind::kAggregate;
+          node.parent = current;
+          std::unordered_map<VarSlot, std::uint16_t> local_first;
+          std::vector<std::pair<std::uint16_t, std::uint16_t>> equalities;
+          for (std::size_t i = 0; i < c.pattern.args.size(); ++i) {
+            const PatternArg& a = c.pattern.args[i];
+            auto col = static_cast<std::uint16_t>(i);
+            if (a.kind != PatternArg::Kind::kVar) continue;
+            if (is_bound(a.slot)) {
+              node.left_key.push_back(a.slot);
+              node.right_key.push_back(col);
+            } else if (auto it = local_first.find(a.slot); it != local_first.end()) {
+              equalities.emplace_back(it->second, col);
+            } else {
+              local_first.emplace(a.slot, col);
+              if (c.kind == ConditionKind::kPattern) {
+                claim(a.slot);
+                node.binds.emplace_back(col, a.slot);
+              } else if (c.kind == ConditionKind::kAggregate) {
+                node.value_binds.emplace_back(col, a.slot);
+                node.value_frame_size = std::max<std::uint16_t>(node.value_frame_size, a.slot + 1);
+              }
+            }
+          }
+          // Repeated local variables are equalities inside one fact: alpha tests.
+          node.alpha = net->AddAlpha(c.pattern, std::move(equalities));
+          if (c.kind == ConditionKind::kPattern) {
+            if (c.pattern.certainty_slot != kNoSlot) {
+              claim(c.pattern.certainty_slot);
+              node.certainty_slot = c.pattern.certainty_slot;
+            }
+            if (c.pattern.fact_slot != kNoSlot) {
+              claim(c.pattern.fact_slot);
+              node.fact_slot = c.pattern.fact_slot;
+            }
+          }
+          if (c.kind == ConditionKind::kAggregate) {
+            node.aggregate = c.aggregate;
+            node.aggregate_value = c.rhs;
+            claim(c.target);
+            node.target = c.target;
+          }
+          node.frame_size = frame;
+          if (c.kind == ConditionKind::kPattern) {
+            pending = std::move(node);  // steps that follow fold into the join
+          } else {
+            std::string key = BetaKey(node);
+            current = net->AddBeta(std::move(node), key);
+          }
+          break;
+        }
+        case ConditionKind::kCompare:
+        case ConditionKind::kTextTest:
+        case ConditionKind::kAssign:
+        case ConditionKind::kMember: {
+          bool generator = c.kind == ConditionKind::kMember && c.target != kNoSlot;
+          if (generator) {
+            flush();
+            BetaNode node;
+            node.kind = BetaKind::kGenerate;
+            node.parent = current;
+            claim(c.target);
+            node.target = c.target;
+            node.set = c.set;
+            node.frame_size = frame;
+            std::string key = BetaKey(node);
+            current = net->AddBeta(std::move(node), key);
+            break;
+          }
+          if (c.kind == ConditionKind::kAssign) claim(c.target);
+          if (!pending) {
+            pending = BetaNode{};
+            pending->kind = BetaKind::kFilter;
+            pending->parent = current;
+          }
+          pending->steps.push_back(StepOf(c));
+          pending->frame_size = frame;
+          break;
+        }
+      }
+    }
+    flush();
+    BetaNode terminal;
+    terminal.kind = BetaKind::kTerminal;
+    terminal.parent = current;
+    terminal.frame_size = frame;
+    terminal.rule = static_cast<std::uint32_t>(rule_index);
+    if (frame != rule.slot_count) {
+      throw std::logic_error("rule " + rule.name + ": " + std::to_string(rule.slot_count) + " slots but " +
+                             std::to_string(frame) + " bound");
+    }
+    net->AddBeta(std::move(terminal), "");
+  }
+
+  // Recursive relations: reachable from themselves through logical rule bodies.
+  std::vector<std::vector<RelationId>> deps(p.relations.size());
+  for (const RuleSpec& rule : p.rules) {
+    if (rule.kind != RuleKind::kLogical) continue;
+    for (const Condition& c : rule.conditions) {
+      if (c.kind == ConditionKind::kPattern || c.kind == ConditionKind::kNegated ||
+          c.kind == ConditionKind::kExists || c.kind == ConditionKind::kAggregate) {
+        deps[rule.head_relation].push_back(c.pattern.relation);
+      }
+    }
+  }
+  net->recursive_.assign(p.relations.size(), false);
+  for (RelationId r = 0; r < p.relations.size(); ++r) {
+    std::vector<bool> seen(p.relations.size(), false);
+    std::deque<RelationId> queue(deps[r].begin(), deps[r].end());
+    while (!queue.empty() && !net->recursive_[r]) {
+      RelationId x = queue.front();
+      queue.pop_front();
+      if (x == r) net->recursive_[r] = true;
+      if (seen[x]) continue;
+      seen[x] = true;
+      queue.insert(queue.end(), deps[x].begin(), deps[x].end());
+    }
+  }
+  return net;
+}
+
+std::string ReteNetwork::Describe() const {
+  std::string out = std::to_string(alphas_.size()) + " alpha nodes, " + std::to_string(betas_.size()) +
+                    " beta nodes (" + std::to_string(shared_nodes_) + " shared)";
+  return out;
+}
+
+}  // namespace syllo::engine

@@ -1,0 +1,415 @@
+// Forward chaining end to end through the rule language: each node type, truth
+// maintenance, certainty, strategies, limits, and a property test against
+// recomputation from scratch.
+#include "engine/forward_session.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <random>
+#include <set>
+#include <sstream>
+
+#include "engine/rete_network.h"
+#include "rules/checker.h"
+#include "rules/loader.h"
+#include "rules/lower.h"
+
+namespace syllo::engine {
+namespace {
+
+std::shared_ptr<const ReteNetwork> CompileText(const std::string& text) {
+  rules::LoadedProgram loaded;
+  rules::LoadText("test.syl", text, loaded);
+  rules::Check(loaded.sources, loaded.program, loaded.diagnostics);
+  EXPECT_FALSE(loaded.diagnostics.has_errors()) << rules::RenderAll(loaded.sources, loaded.diagnostics);
+  auto spec = rules::Lower(loaded.sources, loaded.program);
+  EXPECT_TRUE(spec.ok()) << spec.status().message();
+  return ReteNetwork::Compile(std::move(spec).value());
+}
+
+struct Harness {
+  explicit Harness(const std::string& text) : network(CompileText(text)), session(network) {
+    session.set_output(&out);
+    EXPECT_TRUE(session.AssertProgramFacts().ok());
+  }
+  RelationId Rel(const std::string& name) const { return *network->program().FindRelation(name); }
+  std::set<std::string> Facts(const std::string& relation) {
+    session.Settle();
+    std::set<std::string> s;
+    const Relation& r = session.memory().at(Rel(relation));
+    r.ForEach([&](FactId id) { s.insert(session.FormatFact({Rel(relation), id})); });
+    return s;
+  }
+  double Cf(const std::string& relation, std::vector<Value> row) {
+    session.Settle();
+    auto id = session.memory().at(Rel(relation)).Find(row);
+    EXPECT_TRUE(id.has_value());
+    return id ? session.memory().at(Rel(relation)).certainty(*id) : -99;
+  }
+  FactRef Find(const std::string& relation, std::vector<Value> row) {
+    auto id = session.memory().at(Rel(relation)).Find(row);
+    return id ? FactRef{Rel(relation), *id} : FactRef{Rel(relation), kNoFact};
+  }
+  FactRef Add(const std::string& relation, std::vector<Value> row, double cf = 1.0) {
+    auto r = session.Assert(relation, std::move(row), cf);
+    EXPECT_TRUE(r.ok()) << r.status().message();
+    return r.ok() ? *r : FactRef{};
+  }
+  std::shared_ptr<const ReteNetwork> network;
+  ForwardSession session;
+  std::ostringstream out;
+};
+
+Value I(std::int64_t v) { return Value::Int(v); }
+Value S(const char* s) { return Value::MakeSymbol(s); }
+
+const char* kPaths = R"(
+relation edge(a: int, b: int).
+relation path(a: int, b: int).
+path(X, Y) :- edge(X, Y).
+path(X, Z) :- edge(X, Y), path(Y, Z).
+)";
+
+TEST(Forward, TransitiveClosureOfAChain) {
+  Harness h(kPaths);
+  for (int i = 0; i < 30; ++i) h.Add("edge", {I(i), I(i + 1)});
+  h.session.Run();
+  EXPECT_EQ(h.Facts("path").size(), 31u * 30u / 2u);
+}
+
+TEST(Forward, RetractingAnEdgeRemovesPathsThroughItEvenInCycles) {
+  Harness h(kPaths);
+  // A cycle 0 -> 1 -> 2 -> 0 plus a tail 2 -> 3: every path supports itself.
+  FactRef e01 = h.Add("edge", {I(0), I(1)});
+  h.Add("edge", {I(1), I(2)});
+  h.Add("edge", {I(2), I(0)});
+  h.Add("edge", {I(2), I(3)});
+  h.session.Run();
+  EXPECT_EQ(h.Facts("path").size(), 12u);  // 3x3 within the cycle + 3 to node 3
+  ASSERT_TRUE(h.session.Retract(e01));
+  h.session.Run();
+  // Left: 1->2, 1->0, 1->3, 2->0, 2->3.
+  EXPECT_EQ(h.Facts("path"), (std::set<std::string>{"path(1, 2)", "path(1, 0)", "path(1, 3)", "path(2, 0)",
+                                                     "path(2, 3)"}));
+}
+
+TEST(Forward, NegationIsMaintained) {
+  Harness h(R"(
+relation person(p: symbol).
+relation friend(a: symbol, b: symbol).
+relation lonely(p: symbol).
+lonely(X) :- person(X), not friend(X, _).
+person(ann). person(bob).
+friend(ann, bob).
+)");
+  h.session.Run();
+  EXPECT_EQ(h.Facts("lonely"), (std::set<std::string>{"lonely(bob)"}));
+  FactRef f = h.Add("friend", {S("bob"), S("ann")});
+  EXPECT_TRUE(h.Facts("lonely").empty());
+  h.session.Retract(f);
+  h.session.Retract(h.Find("friend", {S("ann"), S("bob")}));
+  EXPECT_EQ(h.Facts("lonely"), (std::set<std::string>{"lonely(ann)", "lonely(bob)"}));
+}
+
+TEST(Forward, ExistsAndConjunctiveNegation) {
+  Harness h(R"(
+relation order(id: int, customer: symbol, amount: float).
+relation customer(c: symbol).
+relation active(c: symbol).
+relation no_big_order(c: symbol).
+active(C) :- customer(C), exists order(_, C, _).
+no_big_order(C) :- customer(C), not (order(_, C, A), A > 100.0).
+customer(a). customer(b). customer(c).
+order(1, a, 50.0). order(2, a, 70.0). order(3, b, 500.0).
+)");
+  h.session.Run();
+  EXPECT_EQ(h.Facts("active"), (std::set<std::string>{"active(a)", "active(b)"}));
+  EXPECT_EQ(h.Facts("no_big_order"), (std::set<std::string>{"no_big_order(a)", "no_big_order(c)"}));
+  h.Add("order", {I(4), S("a"), Value::Float(150.0)});
+  EXPECT_EQ(h.Facts("no_big_order"), (std::set<std::string>{"no_big_order(c)"}));
+}
+
+TEST(Forward, AggregatesFollowChanges) {
+  Harness h(R"(
+relation order(id: int, customer: symbol, amount: int).
+relation customer(c: symbol).
+relation stats(c: symbol, n: int, total: int, low: int, high: int).
+relation mean(c: symbol, m: float).
+stats(C, N, T, L, H) :- customer(C), N = count(order(_, C, _)), T = sum(A : order(_, C, A)),
+    L = min(A : order(_, C, A)), H = max(A : order(_, C, A)).
+mean(C, M) :- customer(C), M = avg(A : order(_, C, A)).
+customer(a).
+order(1, a, 10). order(2, a, 30).
+)");
+  h.session.Run();
+  EXPECT_EQ(h.Facts("stats"), (std::set<std::string>{"stats(a, 2, 40, 10, 30)"}));
+  EXPECT_EQ(h.Facts("mean"), (std::set<std::string>{"mean(a, 20.0)"}));
+  FactRef o3 = h.Add("order", {I(3), S("a"), I(5)});
+  EXPECT_EQ(h.Facts("stats"), (std::set<std::string>{"stats(a, 3, 45, 5, 30)"}));
+  h.session.Retract(o3);
+  h.session.Retract(h.Find("order", {I(1), S("a"), I(10)}));
+  h.session.Retract(h.Find("order", {I(2), S("a"), I(30)}));
+  // No orders: count and sum are 0; min, max and avg have no value, so no fact.
+  EXPECT_TRUE(h.Facts("stats").empty());
+  EXPECT_TRUE(h.Facts("mean").empty());
+}
+
+TEST(Forward, ProductionRulesModifyPrintAndHalt) {
+  Harness h(R"(
+relation counter(n: int).
+counter(0).
+rule tick when counter(N) as C, N < 5 then modify C (n = N + 1).
+rule stop salience 10 when counter(3) then print("three"); halt.
+)");
+  RunResult r = h.session.Run();
+  EXPECT_EQ(r.reason, StopReason::kHalted);
+  EXPECT_EQ(h.out.str(), "three\n");
+  EXPECT_EQ(h.Facts("counter"), (std::set<std::string>{"counter(3)"}));
+  r = h.session.Run();  // a halted run can go on
+  EXPECT_EQ(r.reason, StopReason::kAgendaEmpty);
+  EXPECT_EQ(h.Facts("counter"), (std::set<std::string>{"counter(5)"}));
+}
+
+TEST(Forward, PrintInterpolatesVariables) {
+  Harness h(R"(
+relation item(name: symbol, price: float, label: string).
+item(pen, 1.5, "blue pen").
+rule show when item(N, P, L) then print("{N} costs {P}: {L}", " / ", P * 2.0).
+)");
+  h.session.Run();
+  EXPECT_EQ(h.out.str(), "pen costs 1.5: blue pen / 3.0\n");
+}
+
+TEST(Forward, RunLimitsStopCleanlyAndTheRunCanContinue) {
+  Harness h(R"(
+relation counter(n: int).
+counter(0).
+rule tick when counter(N) as C, N < 100 then modify C (n = N + 1).
+)");
+  RunResult r = h.session.Run({.max_firings = 10});
+  EXPECT_EQ(r.reason, StopReason::kFiringLimit);
+  EXPECT_EQ(r.firings, 10u);
+  EXPECT_NE(r.message.find("firing limit"), std::string::npos);
+  EXPECT_EQ(h.Facts("counter"), (std::set<std::string>{"counter(10)"}));
+  r = h.session.Run();
+  EXPECT_EQ(r.reason, StopReason::kAgendaEmpty);
+  EXPECT_EQ(h.Facts("counter"), (std::set<std::string>{"counter(100)"}));
+}
+
+TEST(Forward, FactLimitStopsARunawayRuleSet) {
+  Harness h(R"(
+relation n(v: int).
+n(0).
+rule grow when n(X) then assert n(X + 1).
+)");
+  RunResult r = h.session.Run({.max_facts = 50});
+  EXPECT_EQ(r.reason, StopReason::kFactLimit);
+  EXPECT_NE(r.message.find("fact limit"), std::string::npos);
+  EXPECT_LE(h.session.live_facts(), 52u);
+}
+
+TEST(Forward, MycinCombinesParallelEvidenceAndUndoesIt) {
+  Harness h(R"(
+pragma semantics mycin.
+relation a(x: symbol).
+relation b(x: symbol).
+relation c(x: symbol).
+c(X) cf 0.5 :- a(X).
+c(X) cf 0.6 :- b(X).
+a(k). b(k).
+)");
+  h.session.Run();
+  EXPECT_NEAR(h.Cf("c", {S("k")}), 0.8, 1e-12);
+  h.session.Retract(h.Find("b", {S("k")}));
+  EXPECT_NEAR(h.Cf("c", {S("k")}), 0.5, 1e-12);
+  h.Add("b", {S("k")}, 0.5);  // body 0.5 * rule 0.6 = 0.3
+  EXPECT_NEAR(h.Cf("c", {S("k")}), 0.5 + 0.3 - 0.15, 1e-12);
+}
+
+TEST(Forward, MycinNegativeEvidence) {
+  Harness h(R"(
+relation a(x: symbol).
+relation b(x: symbol).
+relation c(x: symbol).
+c(X) cf 0.5 :- a(X).
+c(X) cf -0.3 :- b(X).
+a(k). b(k).
+)");
+  h.session.Run();
+  EXPECT_NEAR(h.Cf("c", {S("k")}), 0.2 / 0.7, 1e-12);
+}
+
+TEST(Forward, CertaintyPropagatesThroughChains) {
+  Harness h(R"(
+pragma semantics probability.
+relation a(x: symbol).
+relation b(x: symbol).
+relation c(x: symbol).
+b(X) cf 0.5 :- a(X).
+c(X) cf 0.5 :- b(X), a(X).
+a(k) cf 0.8.
+)");
+  h.session.Run();
+  EXPECT_NEAR(h.Cf("b", {S("k")}), 0.4, 1e-12);
+  EXPECT_NEAR(h.Cf("c", {S("k")}), 0.4 * 0.8 * 0.5, 1e-12);
+}
+
+TEST(Forward, JustificationsNameTheRuleAndTheFacts) {
+  Harness h(kPaths);
+  h.Add("edge", {I(1), I(2)});
+  h.Add("edge", {I(2), I(3)});
+  h.session.Run();
+  auto js = h.session.Justifications(h.Find("path", {I(1), I(3)}));
+  ASSERT_EQ(js.size(), 1u);
+  EXPECT_EQ(h.network->program().rules[js[0].rule].name, "path#2");
+  ASSERT_EQ(js[0].facts.size(), 2u);
+  EXPECT_EQ(h.session.FormatFact(js[0].facts[0]), "edge(1, 2)");
+  EXPECT_EQ(h.session.FormatFact(js[0].facts[1]), "path(2, 3)");
+}
+
+TEST(Forward, NodesAreSharedBetweenRulesWithTheSamePrefix) {
+  auto net = CompileText(R"(
+relation p(x: int). relation q(x: int). relation r(x: int). relation s(x: int).
+r(X) :- p(X), q(X).
+s(X) :- p(X), q(X), X > 3.
+)");
+  EXPECT_GE(net->shared_nodes(), 1u);
+}
+
+TEST(Forward, TestsGeneratorsAndBuiltins) {
+  Harness h(R"(
+relation word(w: string).
+relation tag(w: string, t: symbol).
+tag(W, T) :- word(W), T in {short, long}, strlen(W) < 4, T = short.
+tag(W, long) :- word(W), strlen(W) >= 4, starts_with(W, "el").
+word("cat"). word("elephant"). word("zebra").
+)");
+  h.session.Run();
+  EXPECT_EQ(h.Facts("tag"), (std::set<std::string>{"tag(\"cat\", short)", "tag(\"elephant\", long)"}));
+}
+
+// Firing order under each strategy, for three activations of equal salience
+// made by facts asserted in the order a, b, c.
+std::string FiringOrder(const char* strategy) {
+  std::string text = std::string("pragma strategy ") + strategy + R"(.
+relation item(x: symbol).
+relation pair(x: symbol, y: symbol).
+rule one when item(X) then print("{X}").
+rule two when item(X), pair(X, Y) then print("{X}{Y}").
+item(a). item(b). item(c). pair(a, z).
+)";
+  Harness h(text);
+  h.session.Run();
+  std::string order = h.out.str();
+  std::replace(order.begin(), order.end(), '\n', ' ');
+  return order;
+}
+
+TEST(Forward, StrategiesOrderActivationsAsDocumented) {
+  // depth: newest activation first; pair(a, z) came last, so `two` first.
+  EXPECT_EQ(FiringOrder("depth"), "az c b a ");
+  // breadth: oldest first.
+  EXPECT_EQ(FiringOrder("breadth"), "a b c az ");
+  // lex: most recent facts first; az matched pair(a,z), the newest fact.
+  EXPECT_EQ(FiringOrder("lex"), "az c b a ");
+  // mea: the first pattern's fact decides: item(c) is newest.
+  EXPECT_EQ(FiringOrder("mea"), "c b az a ");
+  // simplicity: fewer conditions first; complexity: more first.
+  EXPECT_EQ(FiringOrder("simplicity"), "c b a az ");
+  EXPECT_EQ(FiringOrder("complexity"), "az c b a ");
+  std::string random = FiringOrder("random");
+  EXPECT_EQ(random.size(), std::string("az c b a ").size());
+}
+
+TEST(Forward, SalienceComesFirst) {
+  Harness h(R"(
+relation go(x: int).
+go(1).
+rule low salience -5 when go(_) then print("low").
+rule high salience 5 when go(_) then print("high").
+rule mid when go(_) then print("mid").
+)");
+  h.session.Run();
+  EXPECT_EQ(h.out.str(), "high\nmid\nlow\n");
+}
+
+TEST(Forward, RefractionFiresAnActivationOnce) {
+  Harness h(R"(
+relation x(v: int).
+relation seen(v: int).
+x(1).
+rule once when x(V) then print("fired {V}"); assert seen(V).
+)");
+  h.session.Run();
+  h.session.Run();
+  EXPECT_EQ(h.out.str(), "fired 1\n");
+}
+
+// Property: random asserts and retracts on rules with joins, negation,
+// recursion and aggregates end with exactly the derived facts that a fresh
+// session computes from the final base facts.
+const char* kProperty = R"(
+relation edge(a: int, b: int).
+relation mark(a: int).
+relation path(a: int, b: int).
+relation unmarked_reach(a: int, b: int).
+relation degree(a: int, n: int).
+relation isolated(a: int).
+path(X, Y) :- edge(X, Y).
+path(X, Z) :- path(X, Y), edge(Y, Z).
+unmarked_reach(X, Y) :- path(X, Y), not mark(Y).
+degree(X, N) :- mark(X), N = count(edge(X, _)).
+isolated(X) :- mark(X), not edge(X, _), not edge(_, X).
+)";
+
+std::map<std::string, std::set<std::string>> Derived(Harness& h) {
+  std::map<std::string, std::set<std::string>> out;
+  for (const char* r : {"path", "unmarked_reach", "degree", "isolated"}) out[r] = h.Facts(r);
+  return out;
+}
+
+TEST(ForwardProperty, IncrementalEqualsRecomputation) {
+  std::mt19937 rng(12345);
+  for (int trial = 0; trial < 20; ++trial) {
+    Harness inc(kProperty);
+    std::set<std::pair<int, int>> edges;
+    std::set<int> marks;
+    for (int step = 0; step < 60; ++step) {
+      int a = static_cast<int>(rng() % 7), b = static_cast<int>(rng() % 7);
+      switch (rng() % 4) {
+        case 0:
+        case 1:
+          inc.Add("edge", {I(a), I(b)});
+          edges.insert({a, b});
+          break;
+        case 2:
+          if (edges.count({a, b})) {
+            inc.session.Retract(inc.Find("edge", {I(a), I(b)}));
+            edges.erase({a, b});
+          } else {
+            inc.Add("mark", {I(a)});
+            marks.insert(a);
+          }
+          break;
+        case 3:
+          if (marks.count(a)) {
+            inc.session.Retract(inc.Find("mark", {I(a)}));
+            marks.erase(a);
+          }
+          break;
+      }
+      if (rng() % 3 == 0) inc.session.Run();
+    }
+    inc.session.Run();
+    Harness fresh(kProperty);
+    for (auto [a, b] : edges) fresh.Add("edge", {I(a), I(b)});
+    for (int m : marks) fresh.Add("mark", {I(m)});
+    fresh.session.Run();
+    ASSERT_EQ(Derived(inc), Derived(fresh)) << "trial " << trial;
+  }
+}
+
+}  // namespace
+}  // namespace syllo::engine
