@@ -3,11 +3,33 @@
 #include "engine/forward_session.h"
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 #include <cmath>
 #include <ostream>
 
 namespace syllo::engine {
+
+namespace {
+
+// A fact's values copied out of its relation, inline when the arity is small.
+class RowCopy {
+ public:
+  explicit RowCopy(std::span<const Value> row) : size_(row.size()) {
+    if (size_ > small_.size()) large_.assign(row.begin(), row.end());
+    else std::copy(row.begin(), row.end(), small_.begin());
+  }
+  operator std::span<const Value>() const { return {data(), size_}; }  // NOLINT: a view of the copy
+  const Value& operator[](std::size_t i) const { return data()[i]; }
+
+ private:
+  const Value* data() const { return size_ > small_.size() ? large_.data() : small_.data(); }
+  std::array<Value, 8> small_;
+  std::vector<Value> large_;
+  std::size_t size_;
+};
+
+}  // namespace
 
 std::string_view StopReasonName(StopReason reason) {
   switch (reason) {
@@ -421,9 +443,9 @@ void ForwardSession::JoinOne(NodeId node, std::uint32_t token, FactRef f) {
   if (n.fact_slot != kNoSlot) frame[n.fact_slot] = Value::Fact(f.relation, f.id);
   if (!n.steps.empty() && !RunSteps(n.steps, frame)) return;
   double cf = semantics_.Conjunction(tokens_[token].cf, rel.certainty(f.id));
-  // EmitToken may grow scratch_ through deeper joins: give it its own copy.
-  std::vector<Value> copy(frame, frame + n.frame_size);
-  EmitToken(node, token, f, copy.data(), cf);
+  // EmitToken copies the frame into the new token before any child runs, so
+  // deeper joins may reuse scratch_ afterwards.
+  EmitToken(node, token, f, frame, cf);
 }
 
 void ForwardSession::LeftActivate(NodeId node, std::uint32_t token) {
@@ -547,12 +569,12 @@ void ForwardSession::RightActivate(NodeId node, FactRef f, std::uint64_t key, bo
   auto it = memories_[node].left.find(key);
   if (it == memories_[node].left.end()) return;
   // A copy: emitting can conclude facts of this same relation and move its rows.
-  auto stored = memory_.at(f.relation).row(f.id);
-  std::vector<Value> row(stored.begin(), stored.end());
-  // Copy: deleting or emitting tokens below may touch other buckets, never this
-  // one, but a copy keeps the walk obviously safe.
-  std::vector<std::uint32_t> lefts = it->second;
-  for (std::uint32_t t : lefts) {
+  RowCopy row(memory_.at(f.relation).row(f.id));
+  // Tokens enter this left memory only from the parent node, which nothing
+  // below this node can reach, so the bucket is stable during the walk.
+  const std::vector<std::uint32_t>& lefts = it->second;
+  for (std::size_t i = 0; i < lefts.size(); ++i) {
+    std::uint32_t t = lefts[i];
     if (!KeysMatch(n, FramePtr(tokens_[t].frame), row)) continue;
     switch (n.kind) {
       case BetaKind::kJoin:
@@ -585,8 +607,7 @@ void ForwardSession::RightActivate(NodeId node, FactRef f, std::uint64_t key, bo
 
 void ForwardSession::PropagateAdd(FactRef f) {
   // A copy: propagation can conclude facts of this same relation and move its rows.
-  auto stored = memory_.at(f.relation).row(f.id);
-  std::vector<Value> row(stored.begin(), stored.end());
+  RowCopy row(memory_.at(f.relation).row(f.id));
   for (std::uint32_t a : network_->alphas_by_relation()[f.relation]) {
     const AlphaNode& alpha = network_->alphas()[a];
     if (!AlphaPasses(alpha, row)) continue;
