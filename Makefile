@@ -12,7 +12,7 @@ KB        ?= $(BUILD_DIR)/car.db
 FUZZ_SECONDS ?= 60
 SYLLO     := $(BUILD_DIR)/cli/syllo
 
-.PHONY: all setup configure build run test asan fuzz fuzz-long clean
+.PHONY: all setup configure build run test asan fuzz fuzz-long clean bench-fc
 
 all: build
 
@@ -57,6 +57,11 @@ fuzz: setup
 
 fuzz-long:
 	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=600
+
+# Forward-chaining benchmark against CLIPS 6.30 (bench/fc/README.md);
+# e.g. make bench-fc BENCH_FC_ARGS=--quick
+bench-fc: build
+	python3 bench/fc/run.py --syllo $(SYLLO) --out $(BUILD_DIR)/bench-fc $(BENCH_FC_ARGS)
 
 clean:
 	rm -rf build

@@ -64,6 +64,8 @@ ForwardSession::ForwardSession(std::shared_ptr<const ReteNetwork> network)
     }
     specificity_.push_back(s);
   }
+  // Frame offset 0 must be addressable even for empty frames.
+  frame_chunks_.push_back(std::make_unique<Value[]>(kChunkMask + 1));
   // The root token: the empty match every rule starts from.
   std::uint32_t root = NewToken(network_->root(), kNil, FactRef{0, kNoFact}, semantics_.True());
   for (NodeId child : network_->betas()[network_->root()].children) Activate(child, root);
@@ -145,6 +147,13 @@ Result<FactRef> ForwardSession::Assert(RelationId relation, std::vector<Value> r
   if (inserted) {
     m.asserted = true;
     m.base_cf = certainty;
+  } else if (m.retract_pending) {
+    // Retracted and asserted again before the queue ran: the assert wins.
+    m.retract_pending = false;
+    m.asserted = true;
+    m.base_cf = certainty;
+    rel.set_origin(f.id, origin);
+    RecomputeCertainty(f, true);
   } else if (!m.asserted) {
     // A derived fact now also stated: it stays when its support goes.
     m.asserted = true;
@@ -159,7 +168,10 @@ bool ForwardSession::Retract(FactRef f) {
   if (f.relation >= meta_.size() || !alive(f)) return false;
   FactMeta& m = Meta(f);
   if (m.state == FactState::kGone) return false;
-  Enqueue(OpKind::kRetract, f);
+  if (!m.retract_pending) {
+    m.retract_pending = true;
+    Enqueue(OpKind::kRetract, f);
+  }
   return true;
 }
 
@@ -171,47 +183,54 @@ bool ForwardSession::Drain(const RunLimits* limits, RunResult* result) {
   auto start = std::chrono::steady_clock::now();
   std::uint64_t steps = 0;
   while (true) {
-    while (!ops_.empty()) {
-      if (limits != nullptr) {
-        if (limits->max_facts != 0 && live_facts_ > limits->max_facts) {
-          result->reason = StopReason::kFactLimit;
-          result->message = "stopped: the fact limit (" + std::to_string(limits->max_facts) + ") was reached";
+    if (limits != nullptr) {
+      if (limits->max_facts != 0 && live_facts_ > limits->max_facts) {
+        result->reason = StopReason::kFactLimit;
+        result->message = "stopped: the fact limit (" + std::to_string(limits->max_facts) + ") was reached";
+        return false;
+      }
+      if ((++steps & 1023) == 0) {
+        if (interrupt_.exchange(false)) {
+          result->reason = StopReason::kInterrupted;
+          result->message = "interrupted";
           return false;
         }
-        if ((++steps & 1023) == 0) {
-          if (interrupt_.exchange(false)) {
-            result->reason = StopReason::kInterrupted;
-            result->message = "interrupted";
-            return false;
-          }
-          if (limits->timeout_seconds > 0 &&
-              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() >
-                  limits->timeout_seconds) {
-            result->reason = StopReason::kTimeLimit;
-            result->message = "stopped: the time limit was reached while matching";
-            return false;
-          }
+        if (limits->timeout_seconds > 0 &&
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() >
+                limits->timeout_seconds) {
+          result->reason = StopReason::kTimeLimit;
+          result->message = "stopped: the time limit was reached while matching";
+          return false;
         }
       }
-      Op op = ops_.front();
-      ops_.pop_front();
+    }
+    if (!removals_.empty()) {
+      Op op = removals_.front();
+      removals_.pop_front();
       Process(op);
+      continue;
     }
-    if (overdeleted_.empty()) return true;
-    // Rederive: an over-deleted fact comes back if a support survived.
-    std::vector<FactRef> pending;
-    pending.swap(overdeleted_);
-    for (FactRef f : pending) {
-      FactMeta& m = Meta(f);
-      if (m.state != FactState::kOverdeleted) continue;
-      if (m.support_count > 0 || m.asserted) {
-        m.state = FactState::kPendingAdd;
-        RecomputeCertainty(f, false);
-        Enqueue(OpKind::kAdd, f);
-      } else {
-        EraseFact(f);
+    if (!overdeleted_.empty()) {
+      // Rederive: an over-deleted fact comes back if a support survived.
+      std::vector<FactRef> pending;
+      pending.swap(overdeleted_);
+      for (FactRef f : pending) {
+        FactMeta& m = Meta(f);
+        if (m.state != FactState::kOverdeleted) continue;
+        if (m.support_count > 0 || m.asserted) {
+          m.state = FactState::kPendingAdd;
+          RecomputeCertainty(f, false);
+          Enqueue(OpKind::kAdd, f);
+        } else {
+          EraseFact(f);
+        }
       }
+      continue;
     }
+    if (additions_.empty()) return true;
+    Op op = additions_.front();
+    additions_.pop_front();
+    Process(op);
   }
 }
 
@@ -232,6 +251,10 @@ void ForwardSession::Process(const Op& op) {
       if (m.asserted || m.support_count > 0) break;
       [[fallthrough]];
     case OpKind::kRetract:
+      if (op.kind == OpKind::kRetract) {
+        if (!m.retract_pending) break;  // cancelled by a later assert
+        m.retract_pending = false;
+      }
       if (m.state == FactState::kInNetwork) RemoveFromNetwork(f);
       EraseFact(f);
       break;
@@ -242,10 +265,10 @@ void ForwardSession::Process(const Op& op) {
       overdeleted_.push_back(f);
       break;
     case OpKind::kRefresh:
+      // A new certainty: leave the network now, come back in the add phase.
       if (m.state != FactState::kInNetwork) break;
       RemoveFromNetwork(f);
-      Meta(f).state = FactState::kInNetwork;
-      PropagateAdd(f);
+      Enqueue(OpKind::kAdd, f);
       break;
   }
 }

@@ -143,6 +143,7 @@ class ForwardSession {
     std::uint32_t support_count = 0;
     double base_cf = 1.0;  // the asserted certainty, when asserted
     bool asserted = false;
+    bool retract_pending = false;  // a queued retraction; a new assert cancels it
     FactState state = FactState::kGone;
   };
 
@@ -176,7 +177,12 @@ class ForwardSession {
 
   FactMeta& Meta(FactRef f);
   std::pair<FactRef, bool> Store(RelationId relation, std::span<const Value> row, double cf, Origin origin);
-  void Enqueue(OpKind kind, FactRef f) { ops_.push_back({kind, f}); }
+  // Removals run before additions (delete-and-rederive needs the whole
+  // deletion done before anything is derived again, or a deletion wave can
+  // chase re-derivations round a cycle for ever).
+  void Enqueue(OpKind kind, FactRef f) {
+    (kind == OpKind::kAdd ? additions_ : removals_).push_back({kind, f});
+  }
   // Drains the queue; false if a limit stopped it (the queue keeps the rest).
   bool Drain(const RunLimits* limits, RunResult* result);
   void Process(const Op& op);
@@ -224,7 +230,8 @@ class ForwardSession {
   std::vector<NodeMemory> memories_;                     // by beta node
   std::vector<Support> supports_;
   std::vector<std::uint32_t> free_supports_;
-  std::deque<Op> ops_;
+  std::deque<Op> removals_;
+  std::deque<Op> additions_;
   std::vector<FactRef> overdeleted_;
   Agenda agenda_;
   std::vector<std::uint32_t> specificity_;  // by rule

@@ -17,11 +17,33 @@ std::size_t Diagnostics::warning_count() const {
 }
 
 void Diagnostics::Sort() {
-  std::stable_sort(items_.begin(), items_.end(), [](const Diagnostic& a, const Diagnostic& b) {
-    if (a.pos.file != b.pos.file) return a.pos.file < b.pos.file;
-    if (a.pos.line != b.pos.line) return a.pos.line < b.pos.line;
-    return a.pos.column < b.pos.column;
+  // A note belongs to the diagnostic added just before it (an error's
+  // "previously declared here"), so notes travel with it: sort the groups by
+  // their leading diagnostic, keep each group's order.
+  struct Group {
+    std::size_t begin, end;
+  };
+  std::vector<Group> groups;
+  for (std::size_t i = 0; i < items_.size(); ++i) {
+    if (items_[i].severity == Severity::kNote && !groups.empty()) {
+      groups.back().end = i + 1;
+    } else {
+      groups.push_back({i, i + 1});
+    }
+  }
+  std::stable_sort(groups.begin(), groups.end(), [this](const Group& ga, const Group& gb) {
+    const SourcePos& a = items_[ga.begin].pos;
+    const SourcePos& b = items_[gb.begin].pos;
+    if (a.file != b.file) return a.file < b.file;
+    if (a.line != b.line) return a.line < b.line;
+    return a.column < b.column;
   });
+  std::vector<Diagnostic> sorted;
+  sorted.reserve(items_.size());
+  for (const Group& g : groups) {
+    for (std::size_t i = g.begin; i < g.end; ++i) sorted.push_back(std::move(items_[i]));
+  }
+  items_ = std::move(sorted);
 }
 
 // Replaces bytes that are not valid UTF-8 (and control characters other than

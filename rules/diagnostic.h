@@ -37,7 +37,8 @@ class Diagnostics {
   std::size_t error_count() const;
   std::size_t warning_count() const;
   bool empty() const { return items_.empty(); }
-  // Orders by file, line, column (stable), which is how they are shown.
+  // Orders by file, line, column (stable), which is how they are shown. A note
+  // stays right after the diagnostic that was added just before it.
   void Sort();
 
  private:

@@ -372,8 +372,19 @@ class Lowerer {
   // outside literal i (other literals, head, actions).
   std::vector<Condition> LowerBody(const std::vector<Literal>& body, RuleScope& scope,
                                    const std::set<std::string>& head_vars) {
+    // What each literal shares with the rest of the rule: variables inside a
+    // nested body (not, exists, aggregate) are local to it, so only top-level
+    // literals and an aggregate's result variable are visible to others.
     std::vector<std::set<std::string>> vars(body.size());
-    for (std::size_t i = 0; i < body.size(); ++i) CollectLiteralVars(body[i], vars[i]);
+    for (std::size_t i = 0; i < body.size(); ++i) {
+      const Literal& l = body[i];
+      if (l.kind == LiteralKind::kNegation || l.kind == LiteralKind::kExists) continue;
+      if (l.kind == LiteralKind::kAggregate) {
+        CollectExprVars(l.lhs, vars[i]);
+        continue;
+      }
+      CollectLiteralVars(l, vars[i]);
+    }
     auto elsewhere = [&](std::size_t i) {
       std::set<std::string> out = head_vars;
       for (std::size_t j = 0; j < body.size(); ++j) {

@@ -12,16 +12,13 @@
 namespace syllo::testing {
 
 std::string SylloBinary() {
-  const char* b = std::getenv("SYLLO_BINARY");
-  if (b == nullptr) throw std::runtime_error("SYLLO_BINARY is not set: run the tests through ctest");
-  return b;
+  if (const char* b = std::getenv("SYLLO_BINARY")) return b;
+  return SYLLO_BINARY_DEFAULT;
 }
 
 std::string SourceDir() {
-  const char* s = std::getenv("SYLLO_SOURCE_DIR");
-  if (s != nullptr) return s;
-  // tests/e2e/run_command.cpp -> repository root
-  return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().string();
+  if (const char* s = std::getenv("SYLLO_SOURCE_DIR")) return s;
+  return SYLLO_SOURCE_DIR_DEFAULT;
 }
 
 std::string MakeTempDir() {

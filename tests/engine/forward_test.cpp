@@ -372,7 +372,7 @@ std::map<std::string, std::set<std::string>> Derived(Harness& h) {
 
 TEST(ForwardProperty, IncrementalEqualsRecomputation) {
   std::mt19937 rng(12345);
-  for (int trial = 0; trial < 20; ++trial) {
+  for (int trial = 0; trial < 60; ++trial) {
     Harness inc(kProperty);
     std::set<std::pair<int, int>> edges;
     std::set<int> marks;

@@ -1,0 +1,614 @@
+#!/usr/bin/env python3
+"""Forward-chaining benchmark: Syllo against CLIPS 6.30 on the same inputs.
+
+    python3 bench/fc/run.py [--syllo PATH] [--out DIR] [--runs R]
+                            [--timeout S] [--only SUBSTRING] [--quick]
+
+One run:
+  1. copies the CLIPS anchor suite (/work/shared/bench/clips, read-only) to
+     OUT/clips and generates its inputs there with its own gen.py;
+  2. writes, for every instance, the same facts as a Syllo data file
+     (OUT/syllo/<instance>.data.syl); the rules are bench/fc/<workload>.syl;
+  3. for each workload x size runs CLIPS (`clips -f2 gen/<instance>.full.clp`)
+     and `syllo run RULES DATA --stats`, alternating, R times each (1 when a
+     run takes longer than --slow seconds), under GNU time for peak RSS, with
+     a per-run timeout;
+  4. checks every answer against an independent computation (the suite's
+     check.py: valid seating, path counts by BFS, triangle counts, churn
+     final state) and, for answers up to --verify-limit facts, also checks
+     Syllo's exact set of derived facts once (an untimed run with --show);
+  5. prints a markdown table and one final line
+        summary: worst_ratio=X largest_ratio=Y mem_ratio=Z mismatches=N
+     (also written to OUT/results.md; raw figures to OUT/results.tsv, the
+     output of the last run of each engine to OUT/logs/).
+
+Python 3 standard library only.
+"""
+
+import argparse
+import json
+import os
+import re
+import resource
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict, deque
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+SHARED = Path("/work/shared/bench/clips")
+GNU_TIME = "/usr/bin/time"
+
+# workload -> Syllo rules file (in bench/fc/)
+RULES = {
+    "manners": "manners.syl",
+    "tc_chain": "tc.syl",
+    "tc_random": "tc.syl",
+    "triangle": "triangle.syl",
+    "triangle_inline": "triangle.syl",
+    "churn_counter": "churn_counter.syl",
+    "churn_bulk": "churn_bulk.syl",
+    "churn_pingpong": "churn_pingpong.syl",
+}
+ORDER = list(RULES)
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------- set-up
+
+def copy_suite(src, dst):
+    """Copy the anchor suite (without its gen/ output) into dst, writable.
+    Plain copies: the shared files are read-only and their modes must not
+    follow them, or gen.py could not write gen/ and a re-run could not
+    overwrite."""
+    dst.mkdir(parents=True, exist_ok=True)
+    for root, dirs, files in os.walk(src):
+        rel = Path(root).relative_to(src)
+        if rel.parts and rel.parts[0] in ("gen", "__pycache__"):
+            continue
+        dirs[:] = [d for d in dirs if not (not rel.parts and d in ("gen", "__pycache__"))]
+        (dst / rel).mkdir(parents=True, exist_ok=True)
+        for name in files:
+            target = dst / rel / name
+            if target.exists():
+                target.chmod(0o644)
+            shutil.copyfile(Path(root) / name, target)
+            st = (Path(root) / name).stat()   # keep the time: generate() compares it
+            os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+
+def generate(suite):
+    """Run the suite's generator (deterministic: fixed seeds) unless its
+    output is already there and newer than gen.py."""
+    stamp = suite / "gen" / "commands.tsv"
+    if stamp.exists() and stamp.stat().st_mtime >= (suite / "gen.py").stat().st_mtime:
+        return
+    log("generating inputs: python3 gen.py --out gen")
+    subprocess.run([sys.executable, "gen.py", "--out", "gen"], cwd=suite, check=True,
+                   stdout=subprocess.DEVNULL)
+    stamp.touch()
+
+
+def instances(suite):
+    """[(workload, size, instance)] of the CLIPS `full` programs, from
+    gen/commands.tsv, in ORDER then by size."""
+    rows = []
+    with open(suite / "gen" / "commands.tsv") as f:
+        next(f)
+        for line in f:
+            series, size, label, _ = line.rstrip("\n").split("\t")
+            parts = series.split("/")
+            if parts[0] != "clips" or parts[2] != "full" or parts[1] not in RULES:
+                continue
+            rows.append((parts[1], int(size), label[:-len(".full")]))
+    rows.sort(key=lambda r: (ORDER.index(r[0]), r[1]))
+    return rows
+
+
+def read_edges(path):
+    return [tuple(map(int, line.split())) for line in path.read_text().splitlines() if line.strip()]
+
+
+def data_instance(workload, inst):
+    """The instance whose data a program reads (triangle_inline shares triangle's)."""
+    return inst[:-len("_inline")] if inst.endswith("_inline") else inst
+
+
+def write_data(workload, size, inst, gen, out):
+    """Write the Syllo data file for an instance; return (path, input facts)."""
+    base = data_instance(workload, inst)
+    path = out / f"{base}.data.syl"
+    lines = [f"% generated by bench/fc/run.py from the CLIPS suite's gen/ ({base})\n"]
+    if workload == "manners":
+        guests = json.loads((gen / f"{inst}.guests").read_text())
+        lines += [f"guest({g['name']}, {g['sex']}, {h}).\n" for g in guests for h in g["hobbies"]]
+        lines += [f"last_seat({size}).\n", "next_id(1).\n", "context(start).\n"]
+    elif workload.startswith("tc_"):
+        lines += [f"edge({a}, {b}).\n" for a, b in read_edges(gen / f"{inst}.edges")]
+    elif workload.startswith("triangle"):
+        edges = read_edges(gen / f"{base}.edges")
+        lines += [f"edge({a}, {b}).\n" for a, b in edges]
+        lines += [f"edge({b}, {a}).\n" for a, b in edges]
+    elif workload == "churn_counter":
+        lines += [f"limit({size}).\n", "counter(0).\n"]
+    elif workload == "churn_bulk":
+        lines += [f"spawn({size}).\n"]
+    elif workload == "churn_pingpong":
+        lines += [f"limit({size}).\n", "next(1).\n"]
+    text = "".join(lines)
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)
+    return path, len(lines) - 1
+
+
+# ---------------------------------------------------------------- running
+
+class Run:
+    """One process run: status is "ok", "timeout", "exit N" or "signal N"."""
+
+    def __init__(self, status, wall, peak_mib, out, err):
+        self.status, self.wall, self.peak, self.out, self.err = status, wall, peak_mib, out, err
+
+
+def limit_memory(gib):
+    def apply():
+        os.setsid()
+        if gib > 0:
+            b = int(gib * 2 ** 30)
+            resource.setrlimit(resource.RLIMIT_AS, (b, b))
+    return apply
+
+
+def run_once(cmd, cwd, timeout, mem_gib, log_base):
+    """Run cmd under GNU time with stdin empty; stdout and stderr go to
+    log_base.out / .err. The whole process group is killed at the timeout."""
+    out_path, err_path = log_base.with_suffix(".out"), log_base.with_suffix(".err")
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss, \
+            open(out_path, "w") as out, open(err_path, "w") as err:
+        argv = [GNU_TIME, "-f", "%M", "-o", rss.name, "--"] + cmd
+        t0 = time.monotonic()
+        p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=cwd,
+                             preexec_fn=limit_memory(mem_gib))
+        timed_out = False
+        try:
+            p.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            p.wait()
+        wall = time.monotonic() - t0
+        words = rss.read().split()
+    # GNU time writes "Command exited with non-zero status N" or
+    # "Command terminated by signal N" before the figure.
+    peak = int(words[-1]) / 1024 if words and words[-1].isdigit() else None
+    text = " ".join(words)
+    m = re.search(r"terminated by signal (\d+)", text)
+    if timed_out:
+        status = "timeout"
+    elif m:
+        status = f"signal {m.group(1)}"
+    elif p.returncode != 0:
+        status = f"exit {p.returncode}"
+    else:
+        status = "ok"
+    return Run(status, wall, peak, out_path.read_text(errors="replace"),
+               err_path.read_text(errors="replace"))
+
+
+# ---------------------------------------------------------------- answers
+
+class Expected:
+    """What an instance must produce, computed independently of both engines
+    (the suite's check.py for the counts and the seating check)."""
+
+    def __init__(self, check, workload, size, inst, gen):
+        self.check, self.workload, self.size = check, workload, size
+        self.guests = self.edges = None
+        if workload == "manners":
+            self.guests = json.loads((gen / f"{inst}.guests").read_text())
+            self.answer = size
+        elif workload.startswith("tc_"):
+            self.edges = check.read_edges(gen / f"{inst}.edges")
+            self.answer = check.tc_expected(self.edges)[0]
+        elif workload.startswith("triangle"):
+            self.edges = check.read_edges(gen / f"{data_instance(workload, inst)}.edges")
+            self.answer = check.triangles_expected(self.edges)
+        elif workload == "churn_counter":
+            self.answer = size
+        elif workload == "churn_bulk":
+            self.answer = 0
+        elif workload == "churn_pingpong":
+            self.answer = size + 1
+
+    def judge(self, got, output):
+        """(ok, answer shown, note) for an engine's answer `got` (None when it
+        printed none); manners also checks the printed seating."""
+        if got is None:
+            return False, "-", "no answer"
+        if self.workload == "manners":
+            ok, msg = self.check.check_manners(self.guests, output)
+            if not ok:
+                return False, got, "bad seating: " + msg
+        if got != self.answer:
+            return False, got, f"got {got}, want {self.answer}"
+        return True, got, ""
+
+
+def clips_answer(workload, out):
+    res = dict(re.findall(r"^RESULT (\S+) (\S+)", out, re.M))
+    key = {"manners": "seatings", "churn_counter": "counter", "churn_bulk": "items_left",
+           "churn_pingpong": "next"}.get(workload, "paths" if workload.startswith("tc_") else "triangles")
+    try:
+        return int(res[key])
+    except (KeyError, ValueError):
+        return None
+
+
+STATS_RE = re.compile(r"^stats: firings=(\d+) derivations=(\d+) facts=(\d+) seconds=(\S+) stop=\"([^\"]*)\"", re.M)
+
+
+def syllo_stats(err):
+    m = STATS_RE.search(err)
+    if not m:
+        return None
+    return {"firings": int(m.group(1)), "derivations": int(m.group(2)), "facts": int(m.group(3)),
+            "seconds": float(m.group(4)), "stop": m.group(5)}
+
+
+def shown(out, rel):
+    """Values of the `rel(...)` lines --show printed."""
+    return [tuple(x.strip() for x in m.group(1).split(","))
+            for m in re.finditer(rf"^{rel}\((.*)\)\.$", out, re.M)]
+
+
+def syllo_show_args(workload):
+    return {"manners": ["--show", "seating"], "churn_counter": ["--show", "counter"],
+            "churn_bulk": ["--show", "item,spawn"], "churn_pingpong": ["--show", "next,item"]}.get(workload, [])
+
+
+def syllo_answer(workload, run, input_facts):
+    """(answer, problem): the answer Syllo's output gives, and what is wrong
+    with the run besides the answer (stop reason, left-over facts)."""
+    st = syllo_stats(run.err)
+    if st is None:
+        return None, "no stats line"
+    if st["stop"] not in ("agenda empty", "halted"):
+        return None, f"stopped: {st['stop']}"
+    out = run.out
+    if workload == "manners":
+        if st["stop"] != "halted":
+            return None, "did not halt"
+        return len(shown(out, "seating")), ""
+    if workload.startswith("tc_") or workload.startswith("triangle"):
+        return st["facts"] - input_facts, ""
+    if workload == "churn_counter":
+        vals = shown(out, "counter")
+        return (int(vals[0][0]), "") if len(vals) == 1 else (None, f"{len(vals)} counter facts")
+    if workload == "churn_bulk":
+        left = shown(out, "spawn")
+        return len(shown(out, "item")), (f"{len(left)} spawn facts left" if left else "")
+    if workload == "churn_pingpong":
+        vals, items = shown(out, "next"), shown(out, "item")
+        if len(vals) != 1:
+            return None, f"{len(vals)} next facts"
+        return int(vals[0][0]), (f"{len(items)} item facts left" if items else "")
+    return None, "unknown workload"
+
+
+def closure_pairs(edges):
+    succ = defaultdict(list)
+    for a, b in edges:
+        succ[a].append(b)
+    pairs = set()
+    for x in list(succ):
+        seen, queue = set(succ[x]), deque(succ[x])
+        while queue:
+            for z in succ[queue.popleft()]:
+                if z not in seen:
+                    seen.add(z)
+                    queue.append(z)
+        pairs.update((x, y) for y in seen)
+    return pairs
+
+
+def triangle_set(edges):
+    adj = defaultdict(set)
+    for a, b in edges:
+        adj[a].add(b)
+        adj[b].add(a)
+    return {(a, b, c) for a, b in edges for c in adj[a] & adj[b] if c > max(a, b)}
+
+
+def verify_facts(workload, exp, run):
+    """Compare Syllo's derived facts (printed with --show) with the set
+    computed here. Returns "" or what differs."""
+    if workload.startswith("tc_"):
+        want, rel = closure_pairs(exp.edges), "path"
+    else:
+        want, rel = triangle_set(exp.edges), "triangle"
+    got_list = [tuple(map(int, t)) for t in shown(run.out, rel)]
+    got = set(got_list)
+    if len(got) != len(got_list):
+        return f"{len(got_list) - len(got)} duplicate {rel} facts printed"
+    missing, extra = want - got, got - want
+    if missing or extra:
+        eg = sorted(missing)[:3] if missing else sorted(extra)[:3]
+        return f"{rel} set differs: {len(missing)} missing, {len(extra)} extra (e.g. {eg})"
+    return ""
+
+
+# ---------------------------------------------------------------- one row
+
+class Row:
+    def __init__(self, workload, size, inst):
+        self.workload, self.size, self.inst = workload, size, inst
+        self.clips = []       # successful Runs
+        self.syllo = []
+        self.clips_fail = self.syllo_fail = ""
+        self.clips_ans = self.syllo_ans = None
+        self.notes = []
+        self.firings = None
+        self.syllo_timed_out = False
+        self.syllo_skipped = False      # a smaller size timed out
+
+    @staticmethod
+    def med(runs, attr):
+        vals = [getattr(r, attr) for r in runs if getattr(r, attr) is not None]
+        return statistics.median(vals) if vals else None
+
+    def ok(self):
+        return not self.notes and self.syllo and (self.clips or self.skip_clips)
+
+    skip_clips = False
+
+
+def size_label(workload, size):
+    if workload.startswith("churn"):
+        return f"{size // 1000}k" if size < 1_000_000 else f"{size // 1_000_000}M"
+    return str(size)
+
+
+def bench_row(row, args, ctx):
+    wl, inst = row.workload, row.inst
+    data, input_facts = write_data(wl, row.size, inst, ctx["gen"], ctx["data_dir"])
+    exp = Expected(ctx["check"], wl, row.size, inst, ctx["gen"])
+    clips_cmd = [args.clips, "-f2", f"gen/{inst}.full.clp"]
+    syllo_cmd = [str(ctx["syllo"]), "run", str(HERE / RULES[wl]), str(data), "--stats"] + syllo_show_args(wl)
+    logs = ctx["log_dir"]
+    clips_alive = not args.skip_clips
+    syllo_alive = not row.syllo_skipped
+    row.skip_clips = args.skip_clips
+    runs = args.runs
+    k = 0
+    while k < runs and (clips_alive or syllo_alive):
+        walls = []
+        if clips_alive:
+            r = run_once(clips_cmd, ctx["suite"], args.timeout, args.mem_limit_gib, logs / f"{inst}.clips")
+            if r.status != "ok":
+                row.clips_fail = r.status
+                clips_alive = False
+            else:
+                ans = clips_answer(wl, r.out)
+                ok, shown_ans, note = exp.judge(ans, r.out)
+                row.clips_ans = shown_ans
+                if not ok:
+                    row.notes.append(f"CLIPS {note}")
+                    clips_alive = False
+                row.clips.append(r)
+                walls.append(r.wall)
+        if syllo_alive:
+            r = run_once(syllo_cmd, REPO, args.timeout, args.mem_limit_gib, logs / f"{inst}.syllo")
+            st = syllo_stats(r.err)
+            if st:
+                row.firings = st["firings"]
+            if r.status != "ok":
+                row.syllo_fail = r.status
+                row.syllo_timed_out = r.status == "timeout"
+                first_err = next((l for l in r.err.splitlines() if l.strip()), "")
+                if first_err and r.status != "timeout":
+                    row.syllo_fail += f" ({first_err[:120]})"
+                syllo_alive = False
+            else:
+                ans, problem = syllo_answer(wl, r, input_facts)
+                ok, shown_ans, note = exp.judge(ans, r.out)
+                row.syllo_ans = shown_ans
+                if problem or not ok:
+                    row.notes.append("Syllo " + "; ".join(x for x in (problem, note if not ok else "") if x))
+                    syllo_alive = False
+                row.syllo.append(r)
+                walls.append(r.wall)
+        k += 1
+        if k == 1 and walls and max(walls) > args.slow:
+            runs = 1
+    if row.clips_fail:
+        row.notes.append(f"CLIPS {row.clips_fail}")
+    if row.syllo_skipped:
+        row.notes.append("Syllo not run: it timed out at a smaller size")
+    elif row.syllo_fail:
+        row.notes.append(f"Syllo {row.syllo_fail}")
+    # The exact set of derived facts, once, untimed.
+    if (row.syllo and not row.syllo_fail and (wl.startswith("tc_") or wl.startswith("triangle"))
+            and args.verify_limit and exp.answer <= args.verify_limit):
+        rel = "path" if wl.startswith("tc_") else "triangle"
+        r = run_once(syllo_cmd + ["--show", rel], REPO, args.timeout, args.mem_limit_gib,
+                     logs / f"{inst}.syllo_verify")
+        problem = verify_facts(wl, exp, r) if r.status == "ok" else f"verify run {r.status}"
+        if problem:
+            row.notes.append("Syllo " + problem)
+        else:
+            row.verified = True
+    return row
+
+
+# ---------------------------------------------------------------- report
+
+def fmt(x, digits=3):
+    return "-" if x is None else f"{x:.{digits}f}"
+
+
+def figures(row):
+    c_t, s_t = Row.med(row.clips, "wall"), Row.med(row.syllo, "wall")
+    c_m, s_m = Row.med(row.clips, "peak"), Row.med(row.syllo, "peak")
+    ratio = s_t / c_t if c_t and s_t is not None else None
+    lower_bound = False
+    if row.syllo_timed_out and c_t:
+        ratio, lower_bound = row.timeout / c_t, True
+    mem = s_m / c_m if c_m and s_m is not None else None
+    return c_t, s_t, ratio, lower_bound, c_m, s_m, mem
+
+
+def table(rows):
+    out = ["| workload | size | CLIPS median s | Syllo median s | ratio (Syllo/CLIPS) | CLIPS peak MiB "
+           "| Syllo peak MiB | mem ratio | answers match |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for row in rows:
+        c_t, s_t, ratio, lb, c_m, s_m, mem = figures(row)
+        s_cell = fmt(s_t) if not row.syllo_fail else (f">{row.timeout:g}" if row.syllo_timed_out else "FAIL")
+        c_cell = fmt(c_t) if not row.clips_fail else "FAIL"
+        r_cell = "-" if ratio is None else (f">{ratio:.2f}" if lb else f"{ratio:.2f}")
+        if row.ok():
+            n = f"{len(row.clips)}+{len(row.syllo)} runs" if row.clips else f"{len(row.syllo)} runs"
+            extra = ", set verified" if getattr(row, "verified", False) else ""
+            match = f"yes ({row.syllo_ans}{extra}; {n})"
+        else:
+            match = "NO: " + "; ".join(row.notes)
+        out.append(f"| {row.workload} | {size_label(row.workload, row.size)} | {c_cell} | {s_cell} | {r_cell} "
+                   f"| {fmt(c_m, 1)} | {fmt(s_m, 1)} | {fmt(mem, 2)} | {match} |")
+    return "\n".join(out)
+
+
+def summary(rows):
+    ratios, largest, mems = [], {}, []
+    for row in rows:
+        _, _, ratio, _, _, _, mem = figures(row)
+        if ratio is not None:
+            ratios.append(ratio)
+        if mem is not None:
+            mems.append(mem)
+        if row.workload not in largest or row.size > largest[row.workload][0]:
+            largest[row.workload] = (row.size, ratio)
+    big = [r for _, r in largest.values() if r is not None]
+    mismatches = sum(1 for row in rows if not row.ok())
+
+    def f(xs):
+        return f"{max(xs):.2f}" if xs else "nan"
+    return f"summary: worst_ratio={f(ratios)} largest_ratio={f(big)} mem_ratio={f(mems)} mismatches={mismatches}"
+
+
+def write_tsv(path, rows):
+    with open(path, "w") as f:
+        f.write("workload\tsize\tinstance\tclips_walls\tsyllo_walls\tclips_peaks_mib\tsyllo_peaks_mib\t"
+                "clips_answer\tsyllo_answer\tsyllo_firings\tok\tnotes\n")
+        for row in rows:
+            f.write("\t".join(map(str, [
+                row.workload, row.size, row.inst,
+                ",".join(f"{r.wall:.3f}" for r in row.clips), ",".join(f"{r.wall:.3f}" for r in row.syllo),
+                ",".join(fmt(r.peak, 1) for r in row.clips), ",".join(fmt(r.peak, 1) for r in row.syllo),
+                row.clips_ans, row.syllo_ans, row.firings, "yes" if row.ok() else "no",
+                "; ".join(row.notes)])) + "\n")
+
+
+# ---------------------------------------------------------------- main
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--syllo", default=str(REPO / "build/release/cli/syllo"), help="the syllo binary")
+    ap.add_argument("--out", default=str(REPO / "build/release/bench-fc"), help="work and result folder")
+    ap.add_argument("--clips", default="/usr/bin/clips", help="the CLIPS 6.30 binary")
+    ap.add_argument("--suite", default=str(SHARED), help="the CLIPS anchor suite (only read)")
+    ap.add_argument("--runs", type=int, default=3, help="runs per engine and size (median), default 3")
+    ap.add_argument("--slow", type=float, default=10.0,
+                    help="a size whose first run takes longer than this (s) is run once, default 10")
+    ap.add_argument("--timeout", type=float, default=300.0, help="per-run timeout (s), default 300")
+    ap.add_argument("--mem-limit-gib", type=float, default=8.0,
+                    help="address-space limit per run (GiB, 0: none), default 8")
+    ap.add_argument("--only", default="", help="only instances whose name contains this (e.g. tc_random_800)")
+    ap.add_argument("--quick", action="store_true", help="smallest two sizes per workload, one run each")
+    ap.add_argument("--verify-limit", type=int, default=200_000,
+                    help="check Syllo's exact derived set (tc, triangle) when the answer has at most this many "
+                         "facts (0: never), default 200000")
+    ap.add_argument("--skip-clips", action="store_true", help="run Syllo only (no ratios)")
+    args = ap.parse_args()
+    if args.quick:
+        args.runs = 1
+
+    syllo = Path(args.syllo).resolve()
+    if not os.access(syllo, os.X_OK):
+        log(f"run.py: no syllo binary at {syllo} (build it first: make build)")
+        return 2
+    if not args.skip_clips and not os.access(args.clips, os.X_OK):
+        log(f"run.py: no CLIPS at {args.clips} (Debian package clips)")
+        return 2
+    if not os.access(GNU_TIME, os.X_OK):
+        log(f"run.py: GNU time not found at {GNU_TIME} (Debian package time)")
+        return 2
+
+    out = Path(args.out).resolve()
+    suite = out / "clips"
+    copy_suite(Path(args.suite), suite)
+    generate(suite)
+    sys.path.insert(0, str(suite))
+    import check  # the suite's checker, from the copy
+    ctx = {"suite": suite, "gen": suite / "gen", "syllo": syllo, "check": check,
+           "data_dir": out / "syllo", "log_dir": out / "logs"}
+    ctx["data_dir"].mkdir(parents=True, exist_ok=True)
+    ctx["log_dir"].mkdir(parents=True, exist_ok=True)
+
+    todo = instances(suite)
+    exact = [r for r in todo if args.only in (r[0], r[2])]   # a workload or an instance by name
+    todo = exact or [r for r in todo if args.only in r[2]]
+    if args.quick:
+        by = defaultdict(list)
+        for r in todo:
+            by[r[0]].append(r)
+        todo = [r for w in ORDER for r in sorted(by[w], key=lambda r: r[1])[:2]]
+    if not todo:
+        log(f"run.py: no instance matches --only {args.only!r}")
+        return 2
+
+    rows, stopped = [], set()
+    for wl, size, inst in todo:
+        row = Row(wl, size, inst)
+        row.timeout = args.timeout
+        if wl in stopped:
+            row.syllo_skipped = row.syllo_timed_out = True
+            row.syllo_fail = "skipped"
+        log(f"{inst:28} ...")
+        try:
+            bench_row(row, args, ctx)
+        except Exception as e:  # keep going: report the row, not a traceback
+            row.notes.append(f"driver error: {type(e).__name__}: {e}")
+        if row.syllo_timed_out:
+            stopped.add(wl)   # larger sizes would time out too: CLIPS only
+        c_t, s_t, ratio, lb, *_ = figures(row)
+        log(f"{inst:28} clips {fmt(c_t)} s  syllo {fmt(s_t)} s  ratio {fmt(ratio, 2)}"
+            f"  {'ok' if row.ok() else 'PROBLEM: ' + '; '.join(row.notes)}")
+        rows.append(row)
+
+    text = table(rows)
+    line = summary(rows)
+    (out / "results.md").write_text(
+        f"syllo: {syllo}\nclips: {args.clips}\nruns: {args.runs}, timeout {args.timeout:g} s\n\n"
+        f"{text}\n\n{line}\n")
+    write_tsv(out / "results.tsv", rows)
+    print(text)
+    print()
+    print(f"(figures: {out / 'results.md'}, {out / 'results.tsv'}; last outputs: {ctx['log_dir']})")
+    print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

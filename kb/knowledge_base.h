@@ -1,0 +1,167 @@
+// KnowledgeBase: a SQLite file that stores declared relations and their facts
+// (with certainty and origin), the rule packs loaded into it, and its own schema
+// version.
+//
+// Layout (schema version 2, see migrations.cpp):
+//   syllo_relations(name, signature, created_at)   one row per relation
+//   syllo_columns(relation, position, name, type)  its typed columns, in order
+//   syllo_packs(name, path, source, hash, loaded_at)
+//   rel_<name>(_id, <columns...>, _cf, _origin)    the facts; UNIQUE over the
+//       value columns, since a relation is a set: re-inserting a fact updates
+//       its certainty and origin.
+//
+// Every change runs inside a transaction (WAL journal, synchronous=FULL), so a
+// crash leaves the file as of the last commit. Methods compose: calls made inside
+// InTransaction() become one atomic change. Relation and column names are
+// validated identifiers and always quoted; values are always bound.
+//
+// Thread safety: none; a KnowledgeBase belongs to one thread. Several processes
+// may open the same file (SQLite locks; a writer waits up to 5 s for another).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <istream>
+#include <memory>
+#include <ostream>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "engine/column_type.h"
+#include "engine/fact.h"
+#include "engine/value.h"
+#include "engine/working_memory.h"
+#include "kb/data_format.h"
+#include "syllo/status.h"
+
+namespace syllo::kb {
+
+class Database;
+
+enum class OpenMode {
+  kCreate,     // read-write; the file is created (and given the schema) if missing
+  kReadWrite,  // read-write; the file must exist
+  kReadOnly,   // the file must exist and be at the latest schema version
+};
+
+struct OpenOptions {
+  // The SQLite VFS to use (empty: the default). The fault-injection seam for tests.
+  std::string vfs;
+};
+
+struct RelationInfo {
+  std::string name;
+  std::vector<engine::Column> columns;
+  std::string signature;  // engine::DescribeSignature(name, columns)
+  std::int64_t fact_count = 0;
+};
+
+struct PackInfo {
+  std::string name;
+  std::string path;
+  std::string hash;       // "fnv1a64:<16 hex digits>" of the source text
+  std::string loaded_at;  // UTC, ISO 8601
+  std::int64_t source_bytes = 0;
+};
+
+struct FactRow {
+  std::vector<engine::Value> values;
+  double certainty = 1.0;
+  engine::Origin origin = engine::Origin::kAsserted;
+};
+
+struct ImportOptions {
+  // 0: the whole file is one transaction (all or nothing). N: a transaction is
+  // committed every N rows; an error then discards only the batch it occurs in.
+  std::size_t batch_rows = 0;
+  // Called after each commit with the number of rows committed so far.
+  std::function<void(std::uint64_t committed_rows)> on_commit;
+};
+
+struct ImportResult {
+  std::uint64_t rows = 0;     // data rows read and stored (re-inserts included)
+  std::uint64_t batches = 0;  // transactions committed
+};
+
+struct SaveOptions {
+  std::vector<std::string> relations;   // empty: every relation of the working memory
+  std::vector<engine::Origin> origins;  // empty: facts of every origin
+};
+
+struct KbStats {
+  int schema_version = 0;
+  std::string journal_mode;
+  std::int64_t file_bytes = 0;  // the database file plus its WAL, on disk
+  std::vector<RelationInfo> relations;
+  std::vector<PackInfo> packs;
+};
+
+class KnowledgeBase {
+ public:
+  static Result<std::unique_ptr<KnowledgeBase>> Open(const std::string& path, OpenMode mode,
+                                                     const OpenOptions& options = {});
+  ~KnowledgeBase();
+  KnowledgeBase(const KnowledgeBase&) = delete;
+  KnowledgeBase& operator=(const KnowledgeBase&) = delete;
+
+  const std::string& path() const { return path_; }
+
+  // Runs `body` as one transaction: committed if it returns ok, rolled back
+  // (with everything the KB methods it called did) otherwise.
+  Status InTransaction(const std::function<Status()>& body);
+
+  // Creates the relation's table. Declaring it again with the same columns does
+  // nothing; with other columns it is kAlreadyExists, naming both signatures.
+  Status DeclareRelation(const std::string& name, std::vector<engine::Column> columns);
+  // kNotFound if the relation is not declared.
+  Result<RelationInfo> GetRelation(const std::string& name);
+  // Sorted by name, with fact counts.
+  Result<std::vector<RelationInfo>> Relations();
+
+  // Records (or replaces) a rule pack's source, with its hash and the time.
+  Status RecordPack(const std::string& name, const std::string& path, const std::string& source_text);
+  Result<std::vector<PackInfo>> Packs();  // sorted by name
+
+  // Checks every row against the declaration (an int in a float column is
+  // widened) and stores them all, or none.
+  Status InsertFacts(const std::string& relation, std::span<const FactRow> rows);
+  Result<std::int64_t> CountFacts(const std::string& relation);
+
+  // Declares every relation in `wm` and asserts every fact with its certainty and
+  // origin (a fact already in `wm` takes the KB's certainty and origin).
+  Status LoadInto(engine::WorkingMemory& wm);
+  // Declares the relations of `wm` here (a conflict is an error) and upserts
+  // their facts, in one transaction.
+  Status SaveFrom(const engine::WorkingMemory& wm, const SaveOptions& options = {});
+
+  // Imports CSV (header row of column names, any order, optional cf and origin
+  // columns) or JSON lines (one object per line, keys = column names, optional
+  // "cf" and "origin"). A relation with a column named cf or origin takes the
+  // certainty as _cf and the origin as _origin instead. A malformed row is an
+  // error naming `source_name`, the line and the column or key, and nothing of
+  // its batch is stored.
+  Result<ImportResult> Import(const std::string& relation, const std::string& file, DataFormat format,
+                              const ImportOptions& options = {});
+  Result<ImportResult> Import(const std::string& relation, std::istream& in, const std::string& source_name,
+                              DataFormat format, const ImportOptions& options = {});
+  // Writes the relation in the same format (certainty and origin included), in
+  // insertion order, so that export followed by import round-trips.
+  Status Export(const std::string& relation, std::ostream& out, DataFormat format);
+
+  Result<KbStats> Stats();
+  // PRAGMA integrity_check: ok, or Corruption with SQLite's findings.
+  Status IntegrityCheck();
+
+ private:
+  KnowledgeBase(std::unique_ptr<Database> db, std::string path);
+  // The catalog entry; the fact count only if `count` (it scans the table).
+  Result<RelationInfo> Describe(const std::string& name, bool count);
+  Status InsertRow(const RelationInfo& relation, std::span<engine::Value> values, double certainty,
+                   engine::Origin origin);
+
+  std::unique_ptr<Database> db_;
+  std::string path_;
+};
+
+}  // namespace syllo::kb
