@@ -18,8 +18,8 @@ std::string_view OriginName(Origin origin);
 // False if `text` names no origin.
 bool ParseOrigin(std::string_view text, Origin* out);
 
-// Index of a fact within its relation. Ids are never reused, so a stale id held
-// by an explanation or a token reads as "not alive" rather than as another fact.
+// Index of a fact within its relation. An erased fact's id is reused only when
+// its owner says nothing holds it any more (Relation::Recycle).
 using FactId = std::uint32_t;
 inline constexpr FactId kNoFact = UINT32_MAX;
 

@@ -56,6 +56,15 @@ ForwardSession::ForwardSession(std::shared_ptr<const ReteNetwork> network)
   }
   meta_.resize(p.relations.size());
   memories_.resize(network_->betas().size());
+  first_memory_child_.assign(network_->betas().size(), kNoNode);
+  for (NodeId n = 0; n < network_->betas().size(); ++n) {
+    for (NodeId child : network_->betas()[n].children) {
+      if (network_->betas()[child].needs_left_memory()) {
+        first_memory_child_[n] = child;
+        break;
+      }
+    }
+  }
   for (const RuleSpec& rule : p.rules) {
     std::uint32_t s = 0;
     for (const Condition& c : rule.conditions) {
@@ -177,7 +186,15 @@ bool ForwardSession::Retract(FactRef f) {
 
 // ---- the queue -------------------------------------------------------------------
 
-void ForwardSession::Settle() { Drain(nullptr, nullptr); }
+void ForwardSession::Settle() {
+  Drain(nullptr, nullptr);
+  if (!firing_) RecycleErased();
+}
+
+void ForwardSession::RecycleErased() {
+  for (FactRef f : erased_) memory_.at(f.relation).Recycle(f.id);
+  erased_.clear();
+}
 
 bool ForwardSession::Drain(const RunLimits* limits, RunResult* result) {
   auto start = std::chrono::steady_clock::now();
@@ -287,6 +304,7 @@ void ForwardSession::EraseFact(FactRef f) {
   m.state = FactState::kGone;
   m.asserted = false;
   memory_.at(f.relation).Erase(f.id);
+  erased_.push_back(f);
   --live_facts_;
   if (observer_ != nullptr) observer_->OnFactRemoved(f);
 }
@@ -428,7 +446,11 @@ void ForwardSession::EmitToken(NodeId node, std::uint32_t parent, FactRef fact, 
 void ForwardSession::Activate(NodeId child, std::uint32_t token) {
   const BetaNode& c = network_->betas()[child];
   if (c.needs_left_memory()) {
-    memories_[child].left[LeftKey(c, FramePtr(tokens_[token].frame))].push_back(token);
+    auto& bucket = memories_[child].left[LeftKey(c, FramePtr(tokens_[token].frame))];
+    if (first_memory_child_[tokens_[token].node] == child) {
+      tokens_[token].left_pos = static_cast<std::uint32_t>(bucket.size());
+    }
+    bucket.push_back(token);
   }
   LeftActivate(child, token);
 }
@@ -636,7 +658,11 @@ void ForwardSession::PropagateAdd(FactRef f) {
     if (!AlphaPasses(alpha, row)) continue;
     for (NodeId node : alpha.successors) {
       std::uint64_t key = RightKey(network_->betas()[node], row);
-      memories_[node].right[key].push_back(f.id);
+      NodeMemory& mem = memories_[node];
+      auto& bucket = mem.right[key];
+      if (mem.right_pos.size() <= f.id) mem.right_pos.resize(std::max<std::size_t>(f.id + 1, mem.right_pos.size() * 2));
+      mem.right_pos[f.id] = static_cast<std::uint32_t>(bucket.size());
+      bucket.push_back(f.id);
       RightActivate(node, f, key, true);
     }
   }
@@ -650,15 +676,17 @@ void ForwardSession::RemoveFromNetwork(FactRef f) {
     if (!AlphaPasses(alpha, row)) continue;
     for (NodeId node : alpha.successors) {
       std::uint64_t key = RightKey(network_->betas()[node], row);
-      auto it = memories_[node].right.find(key);
-      if (it != memories_[node].right.end()) {
+      NodeMemory& mem = memories_[node];
+      auto it = mem.right.find(key);
+      if (it != mem.right.end()) {
         auto& ids = it->second;
-        auto pos = std::find(ids.begin(), ids.end(), f.id);
-        if (pos != ids.end()) {
-          *pos = ids.back();
-          ids.pop_back();
-        }
-        if (ids.empty()) memories_[node].right.erase(it);
+        std::uint32_t pos = mem.right_pos[f.id];
+        assert(pos < ids.size() && ids[pos] == f.id && "right position out of date");
+        FactId moved = ids.back();
+        ids[pos] = moved;
+        mem.right_pos[moved] = pos;
+        ids.pop_back();
+        if (ids.empty()) mem.right.erase(it);
       }
       touched.emplace_back(node, key);
     }
@@ -683,10 +711,20 @@ void ForwardSession::DeleteToken(std::uint32_t id) {
     auto it = memories_[child].left.find(LeftKey(c, frame));
     if (it == memories_[child].left.end()) continue;
     auto& v = it->second;
-    auto pos = std::find(v.begin(), v.end(), id);
-    if (pos != v.end()) {
-      *pos = v.back();
+    if (first_memory_child_[t.node] == child) {
+      // O(1): the token knows its place; the moved sibling shares the bucket's node.
+      std::uint32_t pos = t.left_pos;
+      assert(pos < v.size() && v[pos] == id && "left position out of date");
+      std::uint32_t moved = v.back();
+      v[pos] = moved;
+      tokens_[moved].left_pos = pos;
       v.pop_back();
+    } else {
+      auto pos = std::find(v.begin(), v.end(), id);
+      if (pos != v.end()) {
+        *pos = v.back();
+        v.pop_back();
+      }
     }
     if (v.empty()) memories_[child].left.erase(it);
   }
@@ -846,6 +884,15 @@ std::string ForwardSession::Interpolate(const PrintPart& part, const Value* fram
 }
 
 bool ForwardSession::Fire(ActivationId id, RunResult* result) {
+  // While the actions run, the frame may hold handles of facts they erase.
+  struct FiringScope {
+    ForwardSession* s;
+    explicit FiringScope(ForwardSession* session) : s(session) { s->firing_ = true; }
+    ~FiringScope() {
+      s->firing_ = false;
+      s->RecycleErased();
+    }
+  } scope(this);
   Activation a = agenda_.at(id);
   agenda_.Remove(id);
   tokens_[a.token].aux = kNil;
@@ -928,6 +975,7 @@ RunResult ForwardSession::Run(const RunLimits& limits) {
   auto start = std::chrono::steady_clock::now();
   halted_ = false;
   auto finish = [&] {
+    RecycleErased();
     result.derivations = derivations_ - derivations_before;
     return result;
   };

@@ -131,6 +131,7 @@ class ForwardSession {
     std::uint32_t fact_next = kNil, fact_prev = kNil;  // tokens sharing `fact`
     std::uint32_t frame = 0;   // offset into frames_
     std::uint32_t aux = kNil;  // terminal: its support or activation
+    std::uint32_t left_pos = 0;  // index in the left bucket of the node's first memory child
     double cf = 1.0;           // certainty of the match so far
   };
 
@@ -163,6 +164,7 @@ class ForwardSession {
   struct NodeMemory {
     std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> left;   // tokens by left key
     std::unordered_map<std::uint64_t, std::vector<FactId>> right;        // facts by right key
+    std::vector<std::uint32_t> right_pos;  // by FactId: index in its right bucket (O(1) removal)
   };
 
   // Frames live in chunks so a pointer to one stays valid while others are made.
@@ -228,11 +230,14 @@ class ForwardSession {
   std::uint32_t frame_top_ = 0;
   std::vector<std::vector<std::uint32_t>> free_frames_;  // by size
   std::vector<NodeMemory> memories_;                     // by beta node
+  std::vector<NodeId> first_memory_child_;               // by beta node; kNoNode if none
   std::vector<Support> supports_;
   std::vector<std::uint32_t> free_supports_;
   std::deque<Op> removals_;
   std::deque<Op> additions_;
   std::vector<FactRef> overdeleted_;
+  std::vector<FactRef> erased_;  // ids to recycle once no firing can hold them
+  void RecycleErased();
   Agenda agenda_;
   std::vector<std::uint32_t> specificity_;  // by rule
   std::uint64_t clock_ = 0;
@@ -240,6 +245,7 @@ class ForwardSession {
   std::uint64_t derivations_ = 0;
   std::uint64_t total_firings_ = 0;
   bool halted_ = false;
+  bool firing_ = false;
   std::atomic<bool> interrupt_{false};
   std::ostream* out_ = nullptr;
   ForwardObserver* observer_ = nullptr;

@@ -111,12 +111,23 @@ std::optional<FactId> Relation::Find(std::span<const Value> r) const {
 Relation::InsertResult Relation::Insert(std::span<const Value> r, double cf, Origin origin) {
   assert(r.size() == arity_ && "row arity must match the relation");
   if (auto existing = Find(r)) return {*existing, false};
-  if (certainty_.size() >= kNoFact - 1) throw std::length_error("relation " + name_ + " is full");
-  auto id = static_cast<FactId>(certainty_.size());
-  values_.insert(values_.end(), r.begin(), r.end());
-  certainty_.push_back(cf);
-  origin_.push_back(origin);
-  alive_.push_back(1);
+  FactId id;
+  if (!free_ids_.empty()) {
+    id = free_ids_.back();
+    free_ids_.pop_back();
+    assert(!alive_[id] && "a recycled id must be dead");
+    std::copy(r.begin(), r.end(), values_.begin() + static_cast<std::ptrdiff_t>(std::size_t{id} * arity_));
+    certainty_[id] = cf;
+    origin_[id] = origin;
+    alive_[id] = 1;
+  } else {
+    if (certainty_.size() >= kNoFact - 1) throw std::length_error("relation " + name_ + " is full");
+    id = static_cast<FactId>(certainty_.size());
+    values_.insert(values_.end(), r.begin(), r.end());
+    certainty_.push_back(cf);
+    origin_.push_back(origin);
+    alive_.push_back(1);
+  }
   ++live_;
   if ((live_ + 1) * 4 > dedup_.size() * 3) GrowDedup();
   DedupInsert(RowHash(r), id);
@@ -176,6 +187,7 @@ void Relation::Clear() {
   origin_.clear();
   alive_.clear();
   live_ = 0;
+  free_ids_.clear();
   dedup_.assign(16, kNoFact);
   dedup_hash_.assign(16, 0);
   indices_.clear();

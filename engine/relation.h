@@ -49,6 +49,10 @@ class Relation {
   InsertResult Insert(std::span<const Value> row, double certainty, Origin origin);
   // False if the fact is not alive.
   bool Erase(FactId id);
+  // Lets Insert reuse the id of an erased fact. The owner calls it once nothing
+  // can hold the id any more (a session: after the firing that erased it).
+  // REQUIRES: !alive(id), and Recycle not called for it since it was erased.
+  void Recycle(FactId id) { free_ids_.push_back(id); }
   std::optional<FactId> Find(std::span<const Value> row) const;
 
   bool alive(FactId id) const { return id < alive_.size() && alive_[id]; }
@@ -98,6 +102,7 @@ class Relation {
   std::vector<std::uint64_t> dedup_hash_;
   std::vector<std::unique_ptr<Index>> indices_;
   std::vector<FactId> scratch_;
+  std::vector<FactId> free_ids_;
 };
 
 }  // namespace syllo::engine

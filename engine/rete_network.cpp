@@ -126,7 +126,6 @@ std::shared_ptr<const ReteNetwork> ReteNetwork::Compile(std::shared_ptr<const Pr
       current = net->AddBeta(std::move(*pending), key);
       pending.reset();
     };
-    auto is_bound = [&](VarSlot s) { return s < frame; };
     auto claim = [&](VarSlot s) {
       if (s != frame) throw std::logic_error("rule " + rule.name + ": slots are not numbered in binding order");
       ++frame;
@@ -147,11 +146,14 @@ std::shared_ptr<const ReteNetwork> ReteNetwork::Compile(std::shared_ptr<const Pr
           node.parent = current;
           std::unordered_map<VarSlot, std::uint16_t> local_first;
           std::vector<std::pair<std::uint16_t, std::uint16_t>> equalities;
+          // Bound before this pattern: a join key. A variable first bound here
+          // and repeated in the same pattern is an equality inside the fact.
+          const std::uint16_t frame_before = frame;
           for (std::size_t i = 0; i < c.pattern.args.size(); ++i) {
             const PatternArg& a = c.pattern.args[i];
             auto col = static_cast<std::uint16_t>(i);
             if (a.kind != PatternArg::Kind::kVar) continue;
-            if (is_bound(a.slot)) {
+            if (a.slot < frame_before) {
               node.left_key.push_back(a.slot);
               node.right_key.push_back(col);
             } else if (auto it = local_first.find(a.slot); it != local_first.end()) {

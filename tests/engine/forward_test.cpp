@@ -269,6 +269,20 @@ TEST(Forward, JustificationsNameTheRuleAndTheFacts) {
   EXPECT_EQ(h.session.FormatFact(js[0].facts[1]), "path(2, 3)");
 }
 
+TEST(Forward, RepeatedVariableInOnePatternIsAnEqualityInsideTheFact) {
+  Harness h(R"(
+relation edge(a: int, b: int).
+relation self_loop(a: int).
+relation both(a: int).
+self_loop(X) :- edge(X, X).
+both(X) :- edge(X, Y), edge(Y, X), X < Y.
+edge(1, 1). edge(1, 2). edge(2, 1). edge(2, 3).
+)");
+  h.session.Run();
+  EXPECT_EQ(h.Facts("self_loop"), (std::set<std::string>{"self_loop(1)"}));
+  EXPECT_EQ(h.Facts("both"), (std::set<std::string>{"both(1)"}));
+}
+
 TEST(Forward, NodesAreSharedBetweenRulesWithTheSamePrefix) {
   auto net = CompileText(R"(
 relation p(x: int). relation q(x: int). relation r(x: int). relation s(x: int).
