@@ -10,6 +10,7 @@
 #include "cli/program_loading.h"
 #include "engine/forward_session.h"
 #include "engine/rete_network.h"
+#include "kb/knowledge_base.h"
 
 namespace syllo::cli {
 
@@ -24,7 +25,37 @@ struct RunOptions {
   std::vector<std::string> watch;
   std::vector<std::string> show;
   bool stats = false;
+  std::string db;
+  bool save = false;
 };
+
+// Asserts the facts a knowledge base holds for the program's relations. A stored
+// relation whose columns differ from the program's is an error naming both.
+Status LoadFromKb(kb::KnowledgeBase& base, engine::ForwardSession& session) {
+  engine::WorkingMemory stored;
+  if (Status s = base.LoadInto(stored); !s.ok()) return s;
+  const engine::ProgramSpec& spec = session.program();
+  for (engine::RelationId id = 0; id < stored.relation_count(); ++id) {
+    const engine::Relation& rel = stored.at(id);
+    auto target = spec.FindRelation(rel.name());
+    if (!target) continue;  // the KB may hold relations this program does not use
+    if (spec.relations[*target].columns != rel.columns()) {
+      return Status::AlreadyExists("relation " + engine::DescribeSignature(rel.name(), spec.relations[*target].columns) +
+                                   " conflicts with " + engine::DescribeSignature(rel.name(), rel.columns()) +
+                                   " stored in " + base.path());
+    }
+    Status status;
+    rel.ForEach([&](engine::FactId f) {
+      if (!status.ok()) return;
+      auto row = rel.row(f);
+      auto r = session.Assert(*target, std::vector<engine::Value>(row.begin(), row.end()), rel.certainty(f),
+                              rel.origin(f));
+      if (!r.ok()) status = r.status();
+    });
+    if (!status.ok()) return status;
+  }
+  return Status::Ok();
+}
 
 // CLIPS-style traces: ==> and <== for facts, FIRE for rules, activations.
 class WatchPrinter : public engine::ForwardObserver {
@@ -93,6 +124,22 @@ int RunProgram(const RunOptions& options, const CommandContext& ctx) {
     std::cerr << "syllo run: " << s.message() << "\n";
     return kExitInputError;
   }
+  std::unique_ptr<kb::KnowledgeBase> base;
+  if (!options.db.empty()) {
+    auto opened = kb::KnowledgeBase::Open(options.db, options.save ? kb::OpenMode::kCreate : kb::OpenMode::kReadOnly);
+    if (!opened.ok()) {
+      std::cerr << "syllo run: " << opened.status().message() << "\n";
+      return kExitIoError;
+    }
+    base = std::move(opened).value();
+    if (Status s = LoadFromKb(*base, session); !s.ok()) {
+      std::cerr << "syllo run: " << s.message() << "\n";
+      return s.code() == StatusCode::kIoError ? kExitIoError : kExitInputError;
+    }
+  } else if (options.save) {
+    std::cerr << "syllo run: --save needs --db KB\n";
+    return kExitUsage;
+  }
   engine::RunLimits limits{options.max_firings, options.timeout, options.max_facts};
   engine::RunResult result = session.Run(limits);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -114,6 +161,17 @@ int RunProgram(const RunOptions& options, const CommandContext& ctx) {
     std::cerr << "stats: firings=" << result.firings << " derivations=" << result.derivations
               << " facts=" << session.live_facts() << " seconds=" << std::fixed << std::setprecision(3) << seconds
               << " stop=\"" << engine::StopReasonName(result.reason) << "\"\n";
+  }
+  if (options.save) {
+    // Auxiliary relations are the compiler's, not the user's: leave them out.
+    kb::SaveOptions save;
+    for (const auto& r : compiled->spec->relations) {
+      if (!r.auxiliary) save.relations.push_back(r.name);
+    }
+    if (Status s = base->SaveFrom(session.memory(), save); !s.ok()) {
+      std::cerr << "syllo run: cannot save to " << options.db << ": " << s.message() << "\n";
+      return s.code() == StatusCode::kIoError ? kExitIoError : kExitInputError;
+    }
   }
   switch (result.reason) {
     case engine::StopReason::kAgendaEmpty:
@@ -143,6 +201,8 @@ void AddRunCommand(CLI::App& app, CommandContext& ctx) {
       ->delimiter(',');
   cmd->add_option("--show", options->show, "Print the facts of these relations at the end")->delimiter(',');
   cmd->add_flag("--stats", options->stats, "Print firings, derivations, facts and time to stderr");
+  cmd->add_option("--db", options->db, "Knowledge base: its facts for the program's relations are asserted first");
+  cmd->add_flag("--save", options->save, "Write the facts (derived ones with origin 'derived') back to --db");
   cmd->footer("Exit status: 0 the run ended (agenda empty, halt, or a limit: said on stderr), 1 program errors.");
   cmd->callback([options, &ctx] { ctx.exit_code = RunProgram(*options, ctx); });
 }

@@ -95,5 +95,20 @@ TEST_F(KbRunTest, RuntimeErrorInAnActionNamesTheRule) {
   EXPECT_NE(r.err.find("div.syl:4:1"), std::string::npos) << r.err;
 }
 
+TEST_F(KbRunTest, RunReadsFactsFromTheKbAndSavesDerivedOnes) {
+  WriteFile(dir_ + "/rules.syl",
+            "relation edge(a: int, b: int).\nrelation path(a: int, b: int).\n"
+            "path(X, Y) :- edge(X, Y).\npath(X, Z) :- edge(X, Y), path(Y, Z).\n");
+  ASSERT_EQ(RunSyllo("kb init " + Path("t.db") + " " + Path("rules.syl")).exit_code, 0);
+  WriteFile(dir_ + "/e.csv", "a,b\n1,2\n2,3\n");
+  ASSERT_EQ(RunSyllo("kb import " + Path("t.db") + " edge " + Path("e.csv")).exit_code, 0);
+  CommandResult r = RunSyllo("run " + Path("rules.syl") + " --db " + Path("t.db") + " --save");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  CommandResult exp = RunSyllo("kb export " + Path("t.db") + " path");
+  EXPECT_NE(exp.out.find("1,3,1.0,derived"), std::string::npos) << exp.out;
+  EXPECT_EQ(RunSyllo("run " + Path("rules.syl") + " --db " + Path("missing.db")).exit_code, 3);
+  EXPECT_EQ(RunSyllo("run " + Path("rules.syl") + " --save").exit_code, 2);
+}
+
 }  // namespace
 }  // namespace syllo::testing
