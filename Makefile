@@ -27,12 +27,14 @@ configure: setup $(BUILD_DIR)/build.ninja
 build: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
-# Until the REPL lands, `run` checks the bundled pack and loads it into a KB.
+# Until the REPL lands, `run` checks the bundled pack, loads it into a KB and
+# runs it forward, saving what it derives.
 run: build
 	$(SYLLO) check $(PACK)
 	rm -f $(KB) $(KB)-wal $(KB)-shm
 	$(SYLLO) kb init $(KB) $(PACK)
 	$(SYLLO) kb stats $(KB)
+	$(SYLLO) run $(PACK) --db $(KB) --save --stats
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)

@@ -336,7 +336,16 @@ bool ForwardSession::AlphaPasses(const AlphaNode& alpha, std::span<const Value> 
   for (const auto& [a, b] : alpha.equalities) {
     if (row[a] != row[b]) return false;
   }
-  return true;
+  if (alpha.tests.empty()) return true;
+  std::array<Value, 16> small;
+  std::vector<Value> large;
+  Value* frame = small.data();
+  if (alpha.test_frame_size > small.size()) {
+    large.resize(alpha.test_frame_size);
+    frame = large.data();
+  }
+  for (auto [col, slot] : alpha.test_binds) frame[slot] = row[col];
+  return RunSteps(alpha.tests, frame);
 }
 
 std::uint64_t ForwardSession::LeftKey(const BetaNode& node, const Value* frame) const {

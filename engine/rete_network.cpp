@@ -1,7 +1,9 @@
 #include "engine/rete_network.h"
 
 #include <cassert>
+#include <algorithm>
 #include <deque>
+#include <set>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -69,7 +71,9 @@ Step StepOf(const Condition& c) {
 }  // namespace
 
 std::uint32_t ReteNetwork::AddAlpha(const Pattern& pattern,
-                                   std::vector<std::pair<std::uint16_t, std::uint16_t>> equalities) {
+                                   std::vector<std::pair<std::uint16_t, std::uint16_t>> equalities,
+                                   std::vector<Step> tests,
+                                   std::vector<std::pair<std::uint16_t, VarSlot>> test_binds) {
   AlphaNode node;
   node.relation = pattern.relation;
   for (std::size_t i = 0; i < pattern.args.size(); ++i) {
@@ -77,15 +81,34 @@ std::uint32_t ReteNetwork::AddAlpha(const Pattern& pattern,
     if (a.kind == PatternArg::Kind::kConst) node.constants.emplace_back(static_cast<std::uint16_t>(i), a.constant);
   }
   node.equalities = std::move(equalities);
+  for (auto [col, slot] : test_binds) {
+    node.test_frame_size = std::max<std::uint16_t>(node.test_frame_size, static_cast<std::uint16_t>(slot + 1));
+  }
+  for (auto [col, slot] : test_binds) node.test_key += std::to_string(col) + ">" + std::to_string(slot) + ",";
+  for (const Step& t : tests) AppendStepKey(node.test_key, t);
+  node.tests = std::move(tests);
+  node.test_binds = std::move(test_binds);
   for (std::uint32_t id : alphas_by_relation_[pattern.relation]) {
     const AlphaNode& existing = alphas_[id];
-    if (existing.constants == node.constants && existing.equalities == node.equalities) return id;
+    if (existing.constants == node.constants && existing.equalities == node.equalities &&
+        existing.test_key == node.test_key) {
+      return id;
+    }
   }
   auto id = static_cast<std::uint32_t>(alphas_.size());
   alphas_.push_back(std::move(node));
   alphas_by_relation_[pattern.relation].push_back(id);
   return id;
 }
+
+namespace {
+
+void CollectSlots(const Expr& e, std::vector<VarSlot>& out) {
+  if (e.op == ExprOp::kVar) out.push_back(e.slot);
+  for (const Expr& a : e.args) CollectSlots(a, out);
+}
+
+}  // namespace
 
 NodeId ReteNetwork::AddBeta(BetaNode node, const std::string& key) {
   // Terminals are never shared: each belongs to its rule.
@@ -120,8 +143,38 @@ std::shared_ptr<const ReteNetwork> ReteNetwork::Compile(std::shared_ptr<const Pr
     std::uint16_t frame = 0;
     std::optional<BetaNode> pending;  // a node still collecting steps before it is added
 
+    Pattern pending_pattern;
+    std::vector<std::pair<std::uint16_t, std::uint16_t>> pending_equalities;
     auto flush = [&] {
       if (!pending) return;
+      if (pending->kind == BetaKind::kJoin) {
+        // Steps reading only this fact's values (new bindings, or join keys,
+        // which equal their columns) move to the alpha node.
+        std::unordered_map<VarSlot, std::uint16_t> column_of;
+        for (auto [col, slot] : pending->binds) column_of.emplace(slot, col);
+        for (std::size_t i = 0; i < pending->left_key.size(); ++i) {
+          column_of.emplace(pending->left_key[i], pending->right_key[i]);
+        }
+        std::vector<Step> alpha_tests, rest;
+        std::set<std::pair<std::uint16_t, VarSlot>> test_binds;
+        for (Step& step : pending->steps) {
+          std::vector<VarSlot> reads;
+          CollectSlots(step.lhs, reads);
+          CollectSlots(step.rhs, reads);
+          bool local = step.kind != ConditionKind::kAssign &&
+                       std::all_of(reads.begin(), reads.end(), [&](VarSlot v) { return column_of.count(v) > 0; });
+          // A test after an assignment stays with it: keep the written order simple.
+          if (local && rest.empty()) {
+            for (VarSlot v : reads) test_binds.emplace(column_of[v], v);
+            alpha_tests.push_back(std::move(step));
+          } else {
+            rest.push_back(std::move(step));
+          }
+        }
+        pending->steps = std::move(rest);
+        pending->alpha = net->AddAlpha(pending_pattern, pending_equalities, std::move(alpha_tests),
+                                       {test_binds.begin(), test_binds.end()});
+      }
       std::string key = BetaKey(*pending);
       current = net->AddBeta(std::move(*pending), key);
       pending.reset();
@@ -170,7 +223,13 @@ std::shared_ptr<const ReteNetwork> ReteNetwork::Compile(std::shared_ptr<const Pr
             }
           }
           // Repeated local variables are equalities inside one fact: alpha tests.
-          node.alpha = net->AddAlpha(c.pattern, std::move(equalities));
+          // A join's alpha node is made when its steps are known (flush).
+          if (c.kind == ConditionKind::kPattern) {
+            pending_pattern = c.pattern;
+            pending_equalities = std::move(equalities);
+          } else {
+            node.alpha = net->AddAlpha(c.pattern, std::move(equalities));
+          }
           if (c.kind == ConditionKind::kPattern) {
             if (c.pattern.certainty_slot != kNoSlot) {
               claim(c.pattern.certainty_slot);

@@ -24,12 +24,6 @@ namespace syllo::engine {
 using NodeId = std::uint32_t;
 inline constexpr NodeId kNoNode = UINT32_MAX;
 
-struct AlphaNode {
-  RelationId relation = 0;
-  std::vector<std::pair<std::uint16_t, Value>> constants;          // column == value
-  std::vector<std::pair<std::uint16_t, std::uint16_t>> equalities;  // column == column
-  std::vector<NodeId> successors;  // beta nodes with this as right input
-};
 
 enum class BetaKind : std::uint8_t {
   kRoot,       // holds the one empty token
@@ -51,6 +45,19 @@ struct Step {
   std::vector<Value> set;
   bool negated = false;
   TextTest text_test = TextTest::kContains;
+};
+
+struct AlphaNode {
+  RelationId relation = 0;
+  std::vector<std::pair<std::uint16_t, Value>> constants;          // column == value
+  std::vector<std::pair<std::uint16_t, std::uint16_t>> equalities;  // column == column
+  // Tests that read only this fact's columns (`edge(A, B), A < B`), run on a
+  // frame filled from the fact: fewer facts reach the joins.
+  std::vector<Step> tests;
+  std::vector<std::pair<std::uint16_t, VarSlot>> test_binds;  // column -> slot of the test frame
+  std::uint16_t test_frame_size = 0;
+  std::string test_key;  // for sharing
+  std::vector<NodeId> successors;  // beta nodes with this as right input
 };
 
 struct BetaNode {
@@ -103,7 +110,9 @@ class ReteNetwork {
   std::string Describe() const;
 
  private:
-  std::uint32_t AddAlpha(const Pattern& pattern, std::vector<std::pair<std::uint16_t, std::uint16_t>> equalities);
+  std::uint32_t AddAlpha(const Pattern& pattern, std::vector<std::pair<std::uint16_t, std::uint16_t>> equalities,
+                         std::vector<Step> tests = {},
+                         std::vector<std::pair<std::uint16_t, VarSlot>> test_binds = {});
   NodeId AddBeta(BetaNode node, const std::string& key);
 
   std::shared_ptr<const ProgramSpec> program_;

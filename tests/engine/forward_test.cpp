@@ -283,6 +283,30 @@ edge(1, 1). edge(1, 2). edge(2, 1). edge(2, 3).
   EXPECT_EQ(h.Facts("both"), (std::set<std::string>{"both(1)"}));
 }
 
+TEST(Forward, TestsOnOneFactRunInTheAlphaNetwork) {
+  // K4 on 1..4 stored in both directions has 4 triangles; A < B < C keeps one
+  // rotation of each. The tests read only the joined fact's values.
+  std::string text = R"(
+relation edge(a: int, b: int).
+relation triangle(a: int, b: int, c: int).
+triangle(A, B, C) :- edge(A, B), A < B, edge(B, C), B < C, edge(C, A).
+)";
+  for (int a = 1; a <= 4; ++a) {
+    for (int b = 1; b <= 4; ++b) {
+      if (a != b) text += "edge(" + std::to_string(a) + ", " + std::to_string(b) + ").\n";
+    }
+  }
+  Harness h(text);
+  h.session.Run();
+  EXPECT_EQ(h.Facts("triangle"), (std::set<std::string>{"triangle(1, 2, 3)", "triangle(1, 2, 4)",
+                                                         "triangle(1, 3, 4)", "triangle(2, 3, 4)"}));
+  bool has_alpha_tests = false;
+  for (const AlphaNode& a : h.network->alphas()) has_alpha_tests = has_alpha_tests || !a.tests.empty();
+  EXPECT_TRUE(has_alpha_tests);
+  h.session.Retract(h.Find("edge", {I(3), I(1)}));
+  EXPECT_EQ(h.Facts("triangle"), (std::set<std::string>{"triangle(1, 2, 4)", "triangle(2, 3, 4)"}));
+}
+
 TEST(Forward, NodesAreSharedBetweenRulesWithTheSamePrefix) {
   auto net = CompileText(R"(
 relation p(x: int). relation q(x: int). relation r(x: int). relation s(x: int).
