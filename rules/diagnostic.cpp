@@ -1,6 +1,7 @@
 #include "rules/diagnostic.h"
 
 #include <algorithm>
+#include <vector>
 
 namespace syllo::rules {
 
@@ -88,16 +89,35 @@ std::string Render(const SourceSet& sources, const Diagnostic& d, bool color) {
   out += '\n';
   if (d.pos.known() && d.pos.file < sources.size()) {
     std::string line = Printable(sources.Line(d.pos.file, d.pos.line));
+    std::uint32_t caret = d.pos.column;
+    // A long line (minified or generated input) is shown as a window around
+    // the caret, so a thousand errors on one huge line stay readable.
+    constexpr std::uint32_t kHalfWindow = 80;
+    std::vector<std::size_t> starts;  // byte offset of each code point
+    for (std::size_t i = 0; i < line.size(); ++i) {
+      if ((static_cast<unsigned char>(line[i]) & 0xC0) != 0x80) starts.push_back(i);
+    }
+    if (starts.size() > 2 * kHalfWindow) {
+      std::size_t first = caret > kHalfWindow ? caret - kHalfWindow : 0;  // code point index
+      std::size_t last = std::min(starts.size(), first + 2 * kHalfWindow);
+      std::string window = first > 0 ? "..." : "";
+      std::size_t from = starts[std::min(first, starts.size() - 1)];
+      std::size_t to = last < starts.size() ? starts[last] : line.size();
+      window += line.substr(from, to - from);
+      if (last < starts.size()) window += "...";
+      caret = caret - static_cast<std::uint32_t>(first) + (first > 0 ? 3 : 0);
+      line = std::move(window);
+    }
     out += "  " + line + "\n  ";
     // Walk the printable line by code points; keep tabs so the caret lines up.
     std::uint32_t col = 1;
-    for (std::size_t i = 0; i < line.size() && col < d.pos.column; ++i) {
+    for (std::size_t i = 0; i < line.size() && col < caret; ++i) {
       auto c = static_cast<unsigned char>(line[i]);
       if ((c & 0xC0) == 0x80) continue;
       out += c == '\t' ? '\t' : ' ';
       ++col;
     }
-    if (col < d.pos.column) out.append(d.pos.column - col, ' ');
+    if (col < caret) out.append(caret - col, ' ');
     if (color) out += "\033[1;32m";
     out += '^';
     if (color) out += "\033[0m";
