@@ -41,7 +41,7 @@ class SymbolTable {
  private:
   static constexpr std::size_t kChunkBits = 12;
   static constexpr std::size_t kChunkSize = std::size_t{1} << kChunkBits;
-  static constexpr std::size_t kMaxChunks = std::size_t{1} << 20;
+  static constexpr std::size_t kMaxChunks = std::size_t{1} << 14;  // 67M names; 128 KiB of pointers
   using Chunk = std::array<std::string, kChunkSize>;
 
   mutable std::mutex mutex_;
