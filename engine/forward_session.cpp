@@ -29,6 +29,18 @@ class RowCopy {
   std::size_t size_;
 };
 
+// An index into `pool`: a freed one if any, else a new default element.
+template <typename T>
+std::uint32_t TakeSlot(std::vector<T>& pool, std::vector<std::uint32_t>& free) {
+  if (!free.empty()) {
+    std::uint32_t id = free.back();
+    free.pop_back();
+    return id;
+  }
+  pool.emplace_back();
+  return static_cast<std::uint32_t>(pool.size() - 1);
+}
+
 }  // namespace
 
 std::string_view StopReasonName(StopReason reason) {
@@ -415,14 +427,7 @@ bool ForwardSession::RunSteps(const std::vector<Step>& steps, Value* frame) cons
 // ---- tokens -------------------------------------------------------------------------
 
 std::uint32_t ForwardSession::NewToken(NodeId node, std::uint32_t parent, FactRef fact, double cf) {
-  std::uint32_t id;
-  if (!free_tokens_.empty()) {
-    id = free_tokens_.back();
-    free_tokens_.pop_back();
-  } else {
-    id = static_cast<std::uint32_t>(tokens_.size());
-    tokens_.emplace_back();
-  }
+  std::uint32_t id = TakeSlot(tokens_, free_tokens_);
   Token& t = tokens_[id];
   t = Token{};
   t.node = node;
@@ -808,14 +813,7 @@ void ForwardSession::OnTerminalRemoved(std::uint32_t token) {
 void ForwardSession::AddSupport(RelationId relation, std::span<const Value> row, double cf, std::uint32_t token) {
   auto [f, inserted] = Store(relation, row, cf, Origin::kDerived);
   ++derivations_;
-  std::uint32_t s;
-  if (!free_supports_.empty()) {
-    s = free_supports_.back();
-    free_supports_.pop_back();
-  } else {
-    s = static_cast<std::uint32_t>(supports_.size());
-    supports_.emplace_back();
-  }
+  std::uint32_t s = TakeSlot(supports_, free_supports_);
   FactMeta& m = Meta(f);
   supports_[s] = Support{token, f, m.support_head, kNil, cf};
   if (m.support_head != kNil) supports_[m.support_head].prev = s;

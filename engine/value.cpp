@@ -19,7 +19,7 @@ std::string_view ValueKindName(ValueKind kind) {
   return "?";
 }
 
-static std::string QuoteString(std::string_view s) {
+std::string QuoteString(std::string_view s) {
   std::string out = "\"";
   for (unsigned char c : s) {
     switch (c) {
@@ -29,7 +29,7 @@ static std::string QuoteString(std::string_view s) {
       case '\t': out += "\\t"; break;
       case '\r': out += "\\r"; break;
       default:
-        if (c < 0x20) {
+        if (c < 0x20 || c == 0x7F) {
           char buf[8];
           std::snprintf(buf, sizeof buf, "\\x%02x", c);
           out += buf;

@@ -28,6 +28,10 @@ enum class ValueKind : std::uint8_t {
 
 std::string_view ValueKindName(ValueKind kind);
 
+// A string literal as the rule language writes it: quotes, \" \\ \n \t \r, and
+// \xHH for other control characters.
+std::string QuoteString(std::string_view text);
+
 // A float as the rule language writes it: always with a '.', an 'e', or nan/inf.
 std::string FormatFloat(double v);
 

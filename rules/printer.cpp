@@ -82,7 +82,7 @@ void AppendExpr(std::string& out, const Expr& e) {
       out += e.bool_value ? "true" : "false";
       return;
     case ExprKind::kString:
-      out += grammar::QuoteString(e.name);
+      out += engine::QuoteString(e.name);
       return;
     case ExprKind::kUnary: {
       out += e.name;
@@ -261,7 +261,7 @@ void AppendProduction(std::string& out, const ProductionRule& p) {
 void AppendAsk(std::string& out, const AskDecl& a) {
   out += "ask ";
   AppendAtom(out, a.atom);
-  out += ' ' + grammar::QuoteString(a.question) + ' ';
+  out += ' ' + engine::QuoteString(a.question) + ' ';
   switch (a.kind) {
     case AskKind::kYesNo:
       out += "yes_no";
@@ -327,7 +327,7 @@ std::string Print(const Literal& literal) {
 
 std::string Print(const Program& p) {
   std::string out;
-  for (const Import& i : p.imports) out += "import " + grammar::QuoteString(i.path) + ".\n";
+  for (const Import& i : p.imports) out += "import " + engine::QuoteString(i.path) + ".\n";
   for (const Pragma& pr : p.pragmas) out += "pragma " + pr.name + " " + Print(pr.value) + ".\n";
   for (const RelationDecl& r : p.relations) AppendRelation(out, r);
   for (const ModelDecl& m : p.models) AppendModel(out, m);

@@ -274,27 +274,6 @@ StringLiteral ScanString(std::string_view text, std::size_t pos) {
   return s;
 }
 
-std::string QuoteString(std::string_view value) {
-  std::string out = "\"";
-  for (char c : value) {
-    auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (u < 0x20 || u == 0x7F) {
-          out += "\\x" + Hex2(u);
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
-
 std::string DescribeFound(std::string_view text, std::size_t pos) {
   std::size_t unterminated;
   pos = SkipBlank(text, pos, &unterminated);

@@ -69,8 +69,6 @@ struct StringLiteral {
 };
 StringLiteral ScanString(std::string_view text, std::size_t pos);
 
-// Quotes and escapes `value` so that ScanString gives it back.
-std::string QuoteString(std::string_view value);
 
 // What the parser found at `pos` (after blanks), for "expected X but found Y":
 // "end of input", "'word'", "a string", "'<='", "control character 0x00", ...
