@@ -357,7 +357,7 @@ bool ForwardSession::AlphaPasses(const AlphaNode& alpha, std::span<const Value> 
     frame = large.data();
   }
   for (auto [col, slot] : alpha.test_binds) frame[slot] = row[col];
-  return RunSteps(alpha.tests, frame);
+  return RunSteps(alpha.tests, {frame, alpha.test_frame_size});
 }
 
 std::uint64_t ForwardSession::LeftKey(const BetaNode& node, const Value* frame) const {
@@ -379,8 +379,8 @@ bool ForwardSession::KeysMatch(const BetaNode& node, const Value* frame, std::sp
   return true;
 }
 
-bool ForwardSession::RunSteps(const std::vector<Step>& steps, Value* frame) const {
-  std::span<const Value> view(frame, 0xFFFF);  // slots are bounds-checked by construction
+bool ForwardSession::RunSteps(const std::vector<Step>& steps, std::span<Value> frame) const {
+  std::span<const Value> view(frame.data(), frame.size());
   for (const Step& s : steps) {
     switch (s.kind) {
       case ConditionKind::kCompare: {
@@ -500,7 +500,7 @@ void ForwardSession::JoinOne(NodeId node, std::uint32_t token, FactRef f) {
   for (auto [col, slot] : n.binds) frame[slot] = row[col];
   if (n.certainty_slot != kNoSlot) frame[n.certainty_slot] = Value::Float(rel.certainty(f.id));
   if (n.fact_slot != kNoSlot) frame[n.fact_slot] = Value::Fact(f.relation, f.id);
-  if (!n.steps.empty() && !RunSteps(n.steps, frame)) return;
+  if (!n.steps.empty() && !RunSteps(n.steps, {frame, n.frame_size})) return;
   double cf = semantics_.Conjunction(tokens_[token].cf, rel.certainty(f.id));
   // EmitToken copies the frame into the new token before any child runs, so
   // deeper joins may reuse scratch_ afterwards.
@@ -538,7 +538,7 @@ void ForwardSession::LeftActivate(NodeId node, std::uint32_t token) {
       std::uint16_t parent_size = network_->betas()[n.parent].frame_size;
       std::vector<Value> frame(FramePtr(tokens_[token].frame), FramePtr(tokens_[token].frame) + parent_size);
       frame.resize(std::max<std::size_t>(n.frame_size, 1));
-      if (RunSteps(n.steps, frame.data())) EmitToken(node, token, FactRef{0, kNoFact}, frame.data(), tokens_[token].cf);
+      if (RunSteps(n.steps, frame)) EmitToken(node, token, FactRef{0, kNoFact}, frame.data(), tokens_[token].cf);
       return;
     }
     case BetaKind::kGenerate: {
@@ -667,44 +667,34 @@ void ForwardSession::RightActivate(NodeId node, FactRef f, std::uint64_t key, bo
 void ForwardSession::PropagateAdd(FactRef f) {
   // A copy: propagation can conclude facts of this same relation and move its rows.
   RowCopy row(memory_.at(f.relation).row(f.id));
-  for (std::uint32_t a : network_->alphas_by_relation()[f.relation]) {
-    const AlphaNode& alpha = network_->alphas()[a];
-    if (!AlphaPasses(alpha, row)) continue;
-    for (NodeId node : alpha.successors) {
-      std::uint64_t key = RightKey(network_->betas()[node], row);
-      NodeMemory& mem = memories_[node];
-      auto& bucket = mem.right[key];
-      if (mem.right_pos.size() <= f.id) mem.right_pos.resize(std::max<std::size_t>(f.id + 1, mem.right_pos.size() * 2));
-      mem.right_pos[f.id] = static_cast<std::uint32_t>(bucket.size());
-      bucket.push_back(f.id);
-      RightActivate(node, f, key, true);
-    }
-  }
+  ForEachRightSuccessor(f.relation, row, [&](NodeId node, std::uint64_t key) {
+    NodeMemory& mem = memories_[node];
+    auto& bucket = mem.right[key];
+    if (mem.right_pos.size() <= f.id) mem.right_pos.resize(std::max<std::size_t>(f.id + 1, mem.right_pos.size() * 2));
+    mem.right_pos[f.id] = static_cast<std::uint32_t>(bucket.size());
+    bucket.push_back(f.id);
+    RightActivate(node, f, key, true);
+  });
 }
 
 void ForwardSession::RemoveFromNetwork(FactRef f) {
   auto row = memory_.at(f.relation).row(f.id);
   std::vector<std::pair<NodeId, std::uint64_t>> touched;
-  for (std::uint32_t a : network_->alphas_by_relation()[f.relation]) {
-    const AlphaNode& alpha = network_->alphas()[a];
-    if (!AlphaPasses(alpha, row)) continue;
-    for (NodeId node : alpha.successors) {
-      std::uint64_t key = RightKey(network_->betas()[node], row);
-      NodeMemory& mem = memories_[node];
-      auto it = mem.right.find(key);
-      if (it != mem.right.end()) {
-        auto& ids = it->second;
-        std::uint32_t pos = mem.right_pos[f.id];
-        assert(pos < ids.size() && ids[pos] == f.id && "right position out of date");
-        FactId moved = ids.back();
-        ids[pos] = moved;
-        mem.right_pos[moved] = pos;
-        ids.pop_back();
-        if (ids.empty()) mem.right.erase(it);
-      }
-      touched.emplace_back(node, key);
+  ForEachRightSuccessor(f.relation, row, [&](NodeId node, std::uint64_t key) {
+    NodeMemory& mem = memories_[node];
+    auto it = mem.right.find(key);
+    if (it != mem.right.end()) {
+      auto& ids = it->second;
+      std::uint32_t pos = mem.right_pos[f.id];
+      assert(pos < ids.size() && ids[pos] == f.id && "right position out of date");
+      FactId moved = ids.back();
+      ids[pos] = moved;
+      mem.right_pos[moved] = pos;
+      ids.pop_back();
+      if (ids.empty()) mem.right.erase(it);
     }
-  }
+    touched.emplace_back(node, key);
+  });
   // Every match that used the fact goes, with everything built on it.
   while (Meta(f).token_head != kNil) DeleteToken(Meta(f).token_head);
   // Negations it blocked, existences it satisfied, aggregates it counted.
@@ -876,10 +866,10 @@ std::string ForwardSession::FormatFact(FactRef f) const {
 
 // ---- firing -------------------------------------------------------------------------
 
-std::string ForwardSession::Interpolate(const PrintPart& part, const Value* frame, std::uint32_t) const {
+std::string ForwardSession::Interpolate(const PrintPart& part, std::span<const Value> frame) const {
   auto text_of = [](const Value& v) { return v.kind() == ValueKind::kString ? std::string(v.text()) : v.ToString(); };
   if (part.is_expr) {
-    auto v = Evaluate(part.expr, std::span<const Value>(frame, 0xFFFF));
+    auto v = Evaluate(part.expr, frame);
     return v ? text_of(*v) : std::string("<error>");
   }
   if (part.slot != kNoSlot) {
@@ -963,7 +953,7 @@ bool ForwardSession::Fire(ActivationId id, RunResult* result) {
       case ActionKind::kPrint:
         if (out_ != nullptr) {
           std::string line;
-          for (const PrintPart& part : act.print) line += Interpolate(part, frame.data(), a.rule);
+          for (const PrintPart& part : act.print) line += Interpolate(part, frame);
           *out_ << line << '\n';
         }
         break;

@@ -189,6 +189,15 @@ class ForwardSession {
   bool Drain(const RunLimits* limits, RunResult* result);
   void Process(const Op& op);
   void PropagateAdd(FactRef f);
+  // Calls f(node, right key) for every beta node fed by an alpha node `row` passes.
+  template <typename F>
+  void ForEachRightSuccessor(RelationId relation, std::span<const Value> row, F&& f) {
+    for (std::uint32_t a : network_->alphas_by_relation()[relation]) {
+      const AlphaNode& alpha = network_->alphas()[a];
+      if (!AlphaPasses(alpha, row)) continue;
+      for (NodeId node : alpha.successors) f(node, RightKey(network_->betas()[node], row));
+    }
+  }
   void RemoveFromNetwork(FactRef f);
   void EraseFact(FactRef f);
   void RecomputeCertainty(FactRef f, bool refresh_if_changed);
@@ -208,7 +217,7 @@ class ForwardSession {
   void Reaggregate(NodeId node, std::uint32_t token);
   std::uint32_t ChildAt(std::uint32_t token, NodeId node) const;
   std::size_t CountMatches(NodeId node, std::uint32_t token);
-  bool RunSteps(const std::vector<Step>& steps, Value* frame) const;
+  bool RunSteps(const std::vector<Step>& steps, std::span<Value> frame) const;
   void DeleteToken(std::uint32_t token);
   void OnTerminal(std::uint32_t token);
   void OnTerminalRemoved(std::uint32_t token);
@@ -218,7 +227,7 @@ class ForwardSession {
 
   // Executes a production rule's actions; false on an error (in result).
   bool Fire(ActivationId id, RunResult* result);
-  std::string Interpolate(const PrintPart& part, const Value* frame, std::uint32_t rule) const;
+  std::string Interpolate(const PrintPart& part, std::span<const Value> frame) const;
 
   std::shared_ptr<const ReteNetwork> network_;
   const CertaintySemantics& semantics_;
