@@ -12,7 +12,7 @@ KB        ?= $(BUILD_DIR)/car.db
 FUZZ_SECONDS ?= 60
 SYLLO     := $(BUILD_DIR)/cli/syllo
 
-.PHONY: all setup configure build run test asan fuzz fuzz-long clean bench-fc
+.PHONY: all setup configure build run test asan fuzz fuzz-long clean bench-fc bench-bc
 
 all: build
 
@@ -64,6 +64,11 @@ fuzz-long:
 # e.g. make bench-fc BENCH_FC_ARGS=--quick
 bench-fc: build
 	python3 bench/fc/run.py --syllo $(SYLLO) --out $(BUILD_DIR)/bench-fc $(BENCH_FC_ARGS)
+
+# Backward-chaining benchmark against SWI-Prolog tabling (bench/bc/README.md);
+# e.g. make bench-bc BENCH_BC_ARGS=--quick
+bench-bc: build
+	python3 bench/bc/run.py --syllo $(SYLLO) --out $(BUILD_DIR)/bench-bc $(BENCH_BC_ARGS)
 
 clean:
 	rm -rf build

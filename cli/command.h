@@ -25,5 +25,7 @@ struct CommandContext {
 void AddCheckCommand(CLI::App& app, CommandContext& ctx);
 void AddKbCommand(CLI::App& app, CommandContext& ctx);
 void AddRunCommand(CLI::App& app, CommandContext& ctx);
+void AddQueryCommand(CLI::App& app, CommandContext& ctx);
+void AddReplCommand(CLI::App& app, CommandContext& ctx);
 
 }  // namespace syllo::cli

@@ -35,6 +35,8 @@ int main(int argc, char** argv) {
   syllo::cli::AddCheckCommand(app, ctx);
   syllo::cli::AddKbCommand(app, ctx);
   syllo::cli::AddRunCommand(app, ctx);
+  syllo::cli::AddQueryCommand(app, ctx);
+  syllo::cli::AddReplCommand(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -10,6 +10,7 @@
 #include "cli/program_loading.h"
 #include "engine/forward_session.h"
 #include "engine/rete_network.h"
+#include "engine/watch_printer.h"
 #include "kb/knowledge_base.h"
 
 namespace syllo::cli {
@@ -57,45 +58,6 @@ Status LoadFromKb(kb::KnowledgeBase& base, engine::ForwardSession& session) {
   return Status::Ok();
 }
 
-// CLIPS-style traces: ==> and <== for facts, FIRE for rules, activations.
-class WatchPrinter : public engine::ForwardObserver {
- public:
-  WatchPrinter(const engine::ForwardSession& session, std::set<std::string> what)
-      : session_(session), what_(std::move(what)) {}
-  void OnFactAdded(engine::FactRef f) override {
-    if (what_.count("facts")) std::cout << "==> " << Describe(f) << "\n";
-  }
-  void OnFactRemoved(engine::FactRef f) override {
-    if (what_.count("facts")) std::cout << "<== " << session_.FormatFact(f) << "\n";
-  }
-  void OnActivation(std::uint32_t rule, std::uint32_t, bool added) override {
-    if (what_.count("activations")) {
-      std::cout << (added ? "==> Activation " : "<== Activation ") << session_.program().rules[rule].name << "\n";
-    }
-  }
-  void OnFire(std::uint32_t rule, const std::vector<engine::FactRef>& facts) override {
-    if (!what_.count("rules")) return;
-    std::cout << "FIRE " << ++firings_ << " " << session_.program().rules[rule].name << ":";
-    for (std::size_t i = 0; i < facts.size(); ++i) std::cout << (i ? ", " : " ") << session_.FormatFact(facts[i]);
-    std::cout << "\n";
-  }
-
- private:
-  std::string Describe(engine::FactRef f) const {
-    std::string s = session_.FormatFact(f);
-    double cf = session_.certainty(f);
-    if (cf != 1.0) {
-      std::ostringstream os;
-      os << " cf " << std::setprecision(4) << cf;
-      s += os.str();
-    }
-    return s;
-  }
-  const engine::ForwardSession& session_;
-  std::set<std::string> what_;
-  std::uint64_t firings_ = 0;
-};
-
 int RunProgram(const RunOptions& options, const CommandContext& ctx) {
   int exit_code = kExitOk;
   auto compiled = LoadAndCompile(options.files, ctx, &exit_code);
@@ -118,7 +80,7 @@ int RunProgram(const RunOptions& options, const CommandContext& ctx) {
   auto network = engine::ReteNetwork::Compile(compiled->spec);
   engine::ForwardSession session(network);
   session.set_output(&std::cout);
-  WatchPrinter printer(session, watch);
+  engine::WatchPrinter printer(session, std::cout, watch);
   if (!watch.empty()) session.set_observer(&printer);
   if (Status s = session.AssertProgramFacts(); !s.ok()) {
     std::cerr << "syllo run: " << s.message() << "\n";

@@ -180,6 +180,13 @@ std::optional<Value> Call(BuiltinFn fn, std::span<const Value> a) {
 
 }  // namespace
 
+std::string_view BuiltinFnName(BuiltinFn fn) {
+  for (const auto& [name, id] : kBuiltinNames) {
+    if (id == fn) return name;
+  }
+  return "?";
+}
+
 bool FindBuiltinFn(std::string_view name, BuiltinFn* out) {
   for (const auto& [n, fn] : kBuiltinNames) {
     if (n == name) {

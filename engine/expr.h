@@ -29,6 +29,7 @@ enum class BuiltinFn : std::uint8_t {
 
 // Maps a built-in function name to its id; false if there is none.
 bool FindBuiltinFn(std::string_view name, BuiltinFn* out);
+std::string_view BuiltinFnName(BuiltinFn fn);
 
 struct Expr {
   ExprOp op = ExprOp::kConst;

@@ -2,6 +2,8 @@
 // propagation, truth maintenance. See forward_session.h for the model.
 #include "engine/forward_session.h"
 
+#include "engine/aggregate.h"
+
 #include <algorithm>
 #include <array>
 #include <cassert>
@@ -568,12 +570,7 @@ void ForwardSession::Reaggregate(NodeId node, std::uint32_t token) {
   if (std::uint32_t old = ChildAt(token, node); old != kNil) DeleteToken(old);
   const Value* frame = FramePtr(tokens_[token].frame);
   const Relation& rel = memory_.at(network_->alphas()[n.alpha].relation);
-  std::int64_t count = 0;
-  bool all_int = true;
-  std::int64_t isum = 0;
-  double fsum = 0.0;
-  bool int_overflow = false;
-  std::optional<Value> best;
+  Aggregator aggregator(n.aggregate);
   std::vector<Value> value_frame(std::max<std::size_t>(n.value_frame_size, 1));
   std::copy(frame, frame + network_->betas()[n.parent].frame_size, value_frame.begin());
   auto it = memories_[node].right.find(LeftKey(n, frame));
@@ -581,41 +578,15 @@ void ForwardSession::Reaggregate(NodeId node, std::uint32_t token) {
     for (FactId id : it->second) {
       auto row = rel.row(id);
       if (!KeysMatch(n, frame, row)) continue;
-      ++count;
-      if (n.aggregate == AggregateFn::kCount) continue;
-      for (auto [col, slot] : n.value_binds) value_frame[slot] = row[col];
-      auto v = Evaluate(n.aggregate_value, value_frame);
-      if (!v) continue;
-      switch (n.aggregate) {
-        case AggregateFn::kSum:
-        case AggregateFn::kAvg:
-          if (!v->is_number()) break;
-          if (v->kind() == ValueKind::kInt && !int_overflow) {
-            if (__builtin_add_overflow(isum, v->as_int(), &isum)) int_overflow = true;
-          } else {
-            all_int = false;
-          }
-          fsum += v->as_number();
-          break;
-        case AggregateFn::kMin:
-          if (!best || CompareValues(*v, *best) < 0) best = *v;
-          break;
-        case AggregateFn::kMax:
-          if (!best || CompareValues(*v, *best) > 0) best = *v;
-          break;
-        case AggregateFn::kCount:
-          break;
+      if (n.aggregate == AggregateFn::kCount) {
+        aggregator.Add(std::nullopt);
+        continue;
       }
+      for (auto [col, slot] : n.value_binds) value_frame[slot] = row[col];
+      aggregator.Add(Evaluate(n.aggregate_value, value_frame));
     }
   }
-  std::optional<Value> result;
-  switch (n.aggregate) {
-    case AggregateFn::kCount: result = Value::Int(count); break;
-    case AggregateFn::kSum: result = (all_int && !int_overflow) ? Value::Int(isum) : Value::Float(fsum); break;
-    case AggregateFn::kAvg: if (count > 0) result = Value::Float(fsum / static_cast<double>(count)); break;
-    case AggregateFn::kMin:
-    case AggregateFn::kMax: result = best; break;
-  }
+  std::optional<Value> result = aggregator.Result();
   if (!result) return;
   std::vector<Value> out(frame, frame + network_->betas()[n.parent].frame_size);
   out.resize(n.frame_size);

@@ -98,6 +98,7 @@ struct RuleSpec {
   // kProduction: the actions.
   std::vector<ActionSpec> actions;
   bool auxiliary = false;  // made by lowering for a conjunction under not/exists/aggregate
+  bool for_query = false;  // a query's rule (or one of its auxiliaries): backward only
 };
 
 enum class Strategy : std::uint8_t { kDepth, kBreadth, kLex, kMea, kSimplicity, kComplexity, kRandom };
@@ -116,10 +117,49 @@ struct FactSpec {
   double certainty = 1.0;
 };
 
+// ask REL(args) "question {Var}" kind.  The user is asked for a goal of this
+// relation when nothing else gives it. yes_no answers the whole atom; one_of and
+// number bind the last argument (the other arguments are the question's key).
+enum class AskKind : std::uint8_t { kYesNo, kOneOf, kNumber };
+
+struct AskSpec {
+  RelationId relation = 0;
+  std::string question;                 // with {Var} placeholders
+  std::vector<std::string> arg_names;   // the declared atom's variable per argument ("" if none)
+  AskKind kind = AskKind::kYesNo;
+  std::vector<Value> choices;           // kOneOf
+  std::optional<double> min, max;       // kNumber
+  std::string location;
+  // Arguments that identify the question: all for yes_no, all but the last otherwise.
+  std::size_t key_arity(std::size_t arity) const { return kind == AskKind::kYesNo ? arity : arity - 1; }
+};
+
+// neural REL(inputs) -> out in {labels} using model[@version] [top K] [threshold T].
+// The relation's last column is the label; the others are the model's inputs.
+struct NeuralSpec {
+  RelationId relation = 0;
+  std::string model;
+  std::optional<std::int64_t> version;  // none: the latest
+  std::vector<Value> labels;
+  std::optional<std::int64_t> top_k;
+  std::optional<double> threshold;
+  std::string location;
+};
+
 struct ProgramSpec {
   std::vector<RelationSpec> relations;  // index = RelationId
   std::vector<FactSpec> facts;
   std::vector<RuleSpec> rules;
+  std::vector<AskSpec> asks;
+  std::vector<NeuralSpec> neurals;
+  // `?- goals.` in the source: each is the logical rule `$queryN(Vars) :- goals`
+  // over the query's named variables (its rule is in `rules`, marked auxiliary).
+  struct QuerySpec {
+    RelationId relation = 0;
+    std::string text;  // the goals as written, for messages
+    std::string location;
+  };
+  std::vector<QuerySpec> queries;
   Semantics semantics = Semantics::kMycin;
   Strategy strategy = Strategy::kDepth;
   double threshold = 0.0;
@@ -127,5 +167,17 @@ struct ProgramSpec {
 
   std::optional<RelationId> FindRelation(std::string_view name) const;
 };
+
+// The strongly connected components of the dependency graph of logical rules
+// (head depends on every relation in its body, under negation and aggregates
+// too), by RelationId. Two relations share a component exactly when each is
+// reachable from the other; a relation alone in its component is recursive only
+// if a rule for it mentions it directly.
+std::vector<std::uint32_t> RelationComponents(const ProgramSpec& program);
+
+// Declares the program's relations in `memory` in RelationId order (so ids
+// agree) and asserts the facts written in the program. Relations the memory
+// already has must have the same columns.
+Status LoadProgram(const ProgramSpec& program, WorkingMemory& memory);
 
 }  // namespace syllo::engine

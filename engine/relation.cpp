@@ -154,7 +154,7 @@ bool Relation::Erase(FactId id) {
   return true;
 }
 
-std::span<const FactId> Relation::Lookup(ColumnMask mask, std::span<const Value> key) {
+std::span<const FactId> Relation::Lookup(ColumnMask mask, std::span<const Value> key) const {
   Index* index = nullptr;
   for (auto& candidate : indices_) {
     if (candidate->mask == mask) index = candidate.get();

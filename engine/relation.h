@@ -72,7 +72,9 @@ class Relation {
 
   // Live facts whose columns in `mask` equal `key` (one key value per set bit, in
   // column order). The index for `mask` is built on first use.
-  std::span<const FactId> Lookup(ColumnMask mask, std::span<const Value> key);
+  // Logically const: the index is a cache. The span is valid until the next
+  // Lookup or change of this relation.
+  std::span<const FactId> Lookup(ColumnMask mask, std::span<const Value> key) const;
 
   void Clear();
 
@@ -100,8 +102,8 @@ class Relation {
   // backward-shift deletion, so there are no tombstones). kNoFact marks empty.
   std::vector<FactId> dedup_;
   std::vector<std::uint64_t> dedup_hash_;
-  std::vector<std::unique_ptr<Index>> indices_;
-  std::vector<FactId> scratch_;
+  mutable std::vector<std::unique_ptr<Index>> indices_;
+  mutable std::vector<FactId> scratch_;
   std::vector<FactId> free_ids_;
 };
 

@@ -139,6 +139,7 @@ std::shared_ptr<const ReteNetwork> ReteNetwork::Compile(std::shared_ptr<const Pr
 
   for (std::size_t rule_index = 0; rule_index < p.rules.size(); ++rule_index) {
     const RuleSpec& rule = p.rules[rule_index];
+    if (rule.for_query) continue;  // queries are answered by the backward solver
     NodeId current = net->root();
     std::uint16_t frame = 0;
     std::optional<BetaNode> pending;  // a node still collecting steps before it is added

@@ -13,6 +13,7 @@ std::string Status::ToString() const {
     case StatusCode::kIoError: name = "I/O error"; break;
     case StatusCode::kCorruption: name = "corruption"; break;
     case StatusCode::kLimitExceeded: name = "limit exceeded"; break;
+    case StatusCode::kCancelled: name = "cancelled"; break;
     case StatusCode::kInternal: name = "internal error"; break;
   }
   return std::string(name) + ": " + message();

@@ -98,8 +98,8 @@ Status ReadRow(const Statement& stmt, const RelationInfo& r, FactRow& row) {
 
 // ---- Opening -------------------------------------------------------------------
 
-KnowledgeBase::KnowledgeBase(std::unique_ptr<Database> db, std::string path)
-    : db_(std::move(db)), path_(std::move(path)) {}
+KnowledgeBase::KnowledgeBase(std::unique_ptr<Database> db, std::string path, bool read_only)
+    : db_(std::move(db)), path_(std::move(path)), read_only_(read_only) {}
 
 KnowledgeBase::~KnowledgeBase() = default;
 
@@ -152,7 +152,7 @@ Result<std::unique_ptr<KnowledgeBase>> KnowledgeBase::Open(const std::string& pa
     }
   }
   if (Status s = d.Exec("PRAGMA foreign_keys = ON"); !s.ok()) return s;
-  return std::unique_ptr<KnowledgeBase>(new KnowledgeBase(std::move(*db), path));
+  return std::unique_ptr<KnowledgeBase>(new KnowledgeBase(std::move(*db), path, mode == OpenMode::kReadOnly));
 }
 
 Status KnowledgeBase::InTransaction(const std::function<Status()>& body) {
@@ -164,7 +164,9 @@ Status KnowledgeBase::InTransaction(const std::function<Status()>& body) {
 
 // ---- Relations -----------------------------------------------------------------
 
-Result<RelationInfo> KnowledgeBase::GetRelation(const std::string& name) { return Describe(name, true); }
+Result<RelationInfo> KnowledgeBase::GetRelation(const std::string& name, bool count_facts) {
+  return Describe(name, count_facts);
+}
 
 Result<RelationInfo> KnowledgeBase::Describe(const std::string& name, bool count_facts) {
   Result<Statement*> exists = db_->Prepare("SELECT count(*) FROM syllo_relations WHERE name = ?");
@@ -235,7 +237,9 @@ Status KnowledgeBase::DeclareRelation(const std::string& name, std::vector<Colum
   });
 }
 
-Result<std::vector<RelationInfo>> KnowledgeBase::Relations() {
+Result<std::vector<RelationInfo>> KnowledgeBase::Relations() { return Catalog(true); }
+
+Result<std::vector<RelationInfo>> KnowledgeBase::Catalog(bool count) {
   std::vector<std::string> names;
   Result<Statement*> stmt = db_->Prepare("SELECT name FROM syllo_relations ORDER BY name");
   if (!stmt.ok()) return stmt.status();
@@ -247,7 +251,7 @@ Result<std::vector<RelationInfo>> KnowledgeBase::Relations() {
   }
   std::vector<RelationInfo> out;
   for (const std::string& name : names) {
-    Result<RelationInfo> info = GetRelation(name);
+    Result<RelationInfo> info = Describe(name, count);
     if (!info.ok()) return info.status();
     out.push_back(std::move(*info));
   }
@@ -333,17 +337,21 @@ Result<std::int64_t> KnowledgeBase::CountFacts(const std::string& relation) {
   return info->fact_count;
 }
 
-Status KnowledgeBase::LoadInto(engine::WorkingMemory& wm) {
+Status KnowledgeBase::LoadInto(engine::WorkingMemory& wm) { return LoadInto(wm, {}); }
+
+Status KnowledgeBase::LoadInto(engine::WorkingMemory& wm, const std::vector<std::string>& skip) {
   // One read transaction, so the facts loaded are one consistent snapshot.
   Result<std::unique_ptr<TransactionScope>> snapshot = TransactionScope::Begin(*db_, TransactionScope::Kind::kRead);
   if (!snapshot.ok()) return snapshot.status();
   Status loaded = [&]() -> Status {
-    Result<std::vector<RelationInfo>> relations = Relations();
+    // No fact counts: a skipped relation may be too large to scan.
+    Result<std::vector<RelationInfo>> relations = Catalog(false);
     if (!relations.ok()) return relations.status();
     FactRow row;
     for (const RelationInfo& r : *relations) {
       Result<engine::RelationId> id = wm.Declare(r.name, r.columns);
       if (!id.ok()) return id.status();
+      if (std::find(skip.begin(), skip.end(), r.name) != skip.end()) continue;  // declared, left empty
       engine::Relation& rel = wm.at(*id);
       Result<Statement*> stmt = db_->Prepare(SelectSql(r));
       if (!stmt.ok()) return stmt.status();

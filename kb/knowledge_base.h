@@ -114,8 +114,9 @@ class KnowledgeBase {
   // Creates the relation's table. Declaring it again with the same columns does
   // nothing; with other columns it is kAlreadyExists, naming both signatures.
   Status DeclareRelation(const std::string& name, std::vector<engine::Column> columns);
-  // kNotFound if the relation is not declared.
-  Result<RelationInfo> GetRelation(const std::string& name);
+  // kNotFound if the relation is not declared. Counting the facts scans the table;
+  // without it fact_count is 0.
+  Result<RelationInfo> GetRelation(const std::string& name, bool count_facts = true);
   // Sorted by name, with fact counts.
   Result<std::vector<RelationInfo>> Relations();
 
@@ -131,6 +132,10 @@ class KnowledgeBase {
   // Declares every relation in `wm` and asserts every fact with its certainty and
   // origin (a fact already in `wm` takes the KB's certainty and origin).
   Status LoadInto(engine::WorkingMemory& wm);
+  // Like LoadInto, but the relations named in `skip` are only declared in `wm`
+  // (left empty): their facts stay in the KB, to be read on demand through a
+  // PushdownRelation. A skipped name the KB does not hold is ignored.
+  Status LoadInto(engine::WorkingMemory& wm, const std::vector<std::string>& skip);
   // Declares the relations of `wm` here (a conflict is an error) and upserts
   // their facts, in one transaction.
   Status SaveFrom(const engine::WorkingMemory& wm, const SaveOptions& options = {});
@@ -153,15 +158,25 @@ class KnowledgeBase {
   // PRAGMA integrity_check: ok, or Corruption with SQLite's findings.
   Status IntegrityCheck();
 
+  // For kb/pushdown_relation.cpp only, which prepares its lookups on this
+  // connection (so that they see this KB's open transaction) and creates indices.
+  // Everything else goes through the methods above.
+  Database& database() { return *db_; }
+  // Opened with OpenMode::kReadOnly: nothing may be written, not even an index.
+  bool read_only() const { return read_only_; }
+
  private:
-  KnowledgeBase(std::unique_ptr<Database> db, std::string path);
+  KnowledgeBase(std::unique_ptr<Database> db, std::string path, bool read_only);
   // The catalog entry; the fact count only if `count` (it scans the table).
   Result<RelationInfo> Describe(const std::string& name, bool count);
+  // Every relation, sorted by name; fact counts only if `count`.
+  Result<std::vector<RelationInfo>> Catalog(bool count);
   Status InsertRow(const RelationInfo& relation, std::span<engine::Value> values, double certainty,
                    engine::Origin origin);
 
   std::unique_ptr<Database> db_;
   std::string path_;
+  bool read_only_;
 };
 
 }  // namespace syllo::kb

@@ -130,6 +130,9 @@ class Lowerer {
       LowerLogical(r, name);
     }
     for (const ProductionRule& r : program_.productions) LowerProduction(r);
+    for (const AskDecl& a : program_.asks) LowerAsk(a);
+    for (const NeuralDecl& n : program_.neurals) LowerNeural(n);
+    for (const Query& q : program_.queries) LowerQuery(q);
     return spec_;
   }
 
@@ -140,7 +143,7 @@ class Lowerer {
     std::vector<std::string> names;
     std::unordered_map<std::string, ColumnType> types;
     std::unordered_map<std::string, RelationId> fact_relation;  // `as F` -> relation
-    std::vector<const Literal*> positive_atoms;                 // for auxiliary rule contexts
+    std::vector<const Literal*> positive_atoms;                 // for auxiliary rule contexts (see LowerBody)
     bool bound(const std::string& v) const { return slots.count(v) > 0; }
   };
 
@@ -392,8 +395,14 @@ class Lowerer {
       }
       return out;
     };
+    // The context an auxiliary rule copies: what binds the outer variables
+    // (atoms, `X in {...}`, `X = expr`) and the tests on them. Never a
+    // negation, exists or aggregate: those make auxiliaries of their own.
     for (const Literal& l : body) {
-      if (l.kind == LiteralKind::kAtom) scope.positive_atoms.push_back(&l);
+      if (l.kind == LiteralKind::kAtom || l.kind == LiteralKind::kComparison || l.kind == LiteralKind::kBuiltin ||
+          (l.kind == LiteralKind::kMembership && !l.negated)) {
+        scope.positive_atoms.push_back(&l);
+      }
     }
     auto all_bound = [&](const rules::Expr& e) {
       std::set<std::string> vs;
@@ -554,9 +563,89 @@ class Lowerer {
     rule.certainty = r.certainty.value_or(1.0);
     rule.slot_count = static_cast<std::uint16_t>(scope.names.size());
     rule.slot_names = scope.names;
-    rule.auxiliary = name.rfind("$aux", 0) == 0;
+    rule.auxiliary = name.rfind("$aux", 0) == 0 || in_query_;
     spec_->rules.push_back(std::move(rule));
     FlushAuxiliaries();
+  }
+
+  void LowerAsk(const AskDecl& a) {
+    engine::AskSpec ask;
+    ask.relation = RelationOf(a.atom.relation);
+    ask.question = a.question;
+    for (const auto& arg : a.atom.args) ask.arg_names.push_back(arg.kind == ExprKind::kVariable ? arg.name : "");
+    ask.kind = a.kind == AskKind::kYesNo ? engine::AskKind::kYesNo
+               : a.kind == AskKind::kOneOf ? engine::AskKind::kOneOf : engine::AskKind::kNumber;
+    for (const auto& c : a.choices) ask.choices.push_back(ConstantOf(c));
+    ask.min = a.min;
+    ask.max = a.max;
+    ask.location = Location(a.pos);
+    spec_->asks.push_back(std::move(ask));
+  }
+
+  void LowerNeural(const NeuralDecl& n) {
+    engine::NeuralSpec neural;
+    neural.relation = RelationOf(n.name);
+    neural.model = n.model;
+    neural.version = n.version;
+    for (const auto& l : n.labels) neural.labels.push_back(ConstantOf(l));
+    neural.top_k = n.top_k;
+    neural.threshold = n.threshold;
+    neural.location = Location(n.pos);
+    spec_->neurals.push_back(std::move(neural));
+  }
+
+  // `?- goals.` becomes `$queryN(V1, ..., Vk) :- goals.` over the named
+  // variables of the goals, in order of first occurrence.
+  void LowerQuery(const Query& q) {
+    RuleScope types;
+    InferTypes(q.goals, types);
+    std::set<std::string> seen;
+    std::vector<std::string> vars;
+    std::function<void(const rules::Expr&)> visit = [&](const rules::Expr& e) {
+      if (e.kind == ExprKind::kVariable && e.name[0] != '_' && seen.insert(e.name).second) vars.push_back(e.name);
+      for (const auto& a : e.args) visit(a);
+    };
+    for (const Literal& l : q.goals) {
+      switch (l.kind) {
+        case LiteralKind::kAtom:
+          for (const auto& a : l.atom.args) visit(a);
+          if (!l.atom.certainty_var.empty() && seen.insert(l.atom.certainty_var).second) {
+            vars.push_back(l.atom.certainty_var);
+          }
+          break;
+        case LiteralKind::kComparison: visit(l.lhs); visit(l.rhs); break;
+        case LiteralKind::kMembership:
+        case LiteralKind::kAggregate: visit(l.lhs); break;
+        default: break;  // locals of not/exists, and tests, bind nothing
+      }
+    }
+    std::string name = "$query" + std::to_string(spec_->queries.size() + 1);
+    std::vector<engine::Column> cols;
+    for (const auto& v : vars) {
+      auto it = types.types.find(v);
+      cols.push_back({v, it != types.types.end() ? it->second : ColumnType::Of(ValueKind::kSymbol)});
+    }
+    RelationId id = AddRelation(name, std::move(cols), true);
+    LogicalRule rule;
+    rule.pos = q.pos;
+    rule.head.relation = name;
+    rule.head.pos = q.pos;
+    for (const auto& v : vars) {
+      rules::Expr e;
+      e.kind = ExprKind::kVariable;
+      e.name = v;
+      rule.head.args.push_back(e);
+    }
+    rule.body = q.goals;
+    std::size_t first_rule = spec_->rules.size();
+    in_query_ = true;
+    LowerLogical(rule, name);
+    in_query_ = false;
+    for (std::size_t i = first_rule; i < spec_->rules.size(); ++i) spec_->rules[i].for_query = true;
+    engine::ProgramSpec::QuerySpec query;
+    query.relation = id;
+    query.location = Location(q.pos);
+    spec_->queries.push_back(std::move(query));
   }
 
   void FlushAuxiliaries() {
@@ -671,6 +760,7 @@ class Lowerer {
   std::unordered_map<std::string, RelationId> by_name_;
   std::vector<std::pair<LogicalRule, std::string>> pending_aux_;
   int aux_count_ = 0;
+  bool in_query_ = false;
 };
 
 }  // namespace

@@ -9,6 +9,7 @@ packages=(
   libfmt-dev nlohmann-json3-dev libedit-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
+  swi-prolog-nox tmux
 )
 
 missing=()

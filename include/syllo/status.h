@@ -22,6 +22,7 @@ enum class StatusCode {
   kIoError,          // the operating system or SQLite failed
   kCorruption,       // stored data does not have the shape it must have
   kLimitExceeded,    // a run limit or budget was reached
+  kCancelled,        // the user stopped it (Ctrl-C, end of input at a question)
   kInternal,         // a bug in Syllo: please report it
 };
 
@@ -40,6 +41,7 @@ class Status {
   static Status IoError(std::string m) { return {StatusCode::kIoError, std::move(m)}; }
   static Status Corruption(std::string m) { return {StatusCode::kCorruption, std::move(m)}; }
   static Status LimitExceeded(std::string m) { return {StatusCode::kLimitExceeded, std::move(m)}; }
+  static Status Cancelled(std::string m) { return {StatusCode::kCancelled, std::move(m)}; }
   static Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
 
   bool ok() const { return state_ == nullptr; }

@@ -1,0 +1,417 @@
+#include "engine/explain.h"
+
+#include <set>
+#include <sstream>
+
+namespace syllo::engine {
+
+namespace {
+
+std::string SlotText(const RuleSpec& rule, VarSlot slot, std::span<const Value> frame) {
+  if (slot < frame.size() && frame[slot].kind() != ValueKind::kNone) return frame[slot].ToString();
+  if (slot < rule.slot_names.size()) return rule.slot_names[slot];
+  return "_";
+}
+
+const char* OpText(CmpOp op) {
+  switch (op) {
+    case CmpOp::kEq: return "=";
+    case CmpOp::kNe: return "!=";
+    case CmpOp::kLt: return "<";
+    case CmpOp::kLe: return "<=";
+    case CmpOp::kGt: return ">";
+    case CmpOp::kGe: return ">=";
+  }
+  return "?";
+}
+
+std::string FormatExpr(const RuleSpec& rule, const Expr& e, std::span<const Value> frame) {
+  switch (e.op) {
+    case ExprOp::kConst: return e.constant.ToString();
+    case ExprOp::kVar: return SlotText(rule, e.slot, frame);
+    case ExprOp::kNeg: return "-" + FormatExpr(rule, e.args[0], frame);
+    case ExprOp::kCall: {
+      std::string s(BuiltinFnName(e.fn));
+      s += '(';
+      for (std::size_t i = 0; i < e.args.size(); ++i) {
+        if (i) s += ", ";
+        s += FormatExpr(rule, e.args[i], frame);
+      }
+      return s + ')';
+    }
+    default: {
+      const char* op = e.op == ExprOp::kAdd ? " + " : e.op == ExprOp::kSub ? " - " : e.op == ExprOp::kMul ? " * "
+                       : e.op == ExprOp::kDiv ? " / " : " mod ";
+      return "(" + FormatExpr(rule, e.args[0], frame) + op + FormatExpr(rule, e.args[1], frame) + ")";
+    }
+  }
+}
+
+std::string FormatPattern(const ProgramSpec& program, const RuleSpec& rule, const Pattern& p,
+                          std::span<const Value> frame) {
+  std::string s = program.relations[p.relation].name;
+  if (p.args.empty()) return s;
+  s += '(';
+  for (std::size_t i = 0; i < p.args.size(); ++i) {
+    if (i) s += ", ";
+    const PatternArg& a = p.args[i];
+    s += a.kind == PatternArg::Kind::kConst ? a.constant.ToString()
+         : a.kind == PatternArg::Kind::kVar ? SlotText(rule, a.slot, frame) : "_";
+  }
+  return s + ')';
+}
+
+std::vector<Value> PatternCall(const Pattern& p, std::span<const Value> frame) {
+  std::vector<Value> call(p.args.size());
+  for (std::size_t i = 0; i < p.args.size(); ++i) {
+    const PatternArg& a = p.args[i];
+    if (a.kind == PatternArg::Kind::kConst) call[i] = a.constant;
+    if (a.kind == PatternArg::Kind::kVar && a.slot < frame.size()) call[i] = frame[a.slot];
+  }
+  return call;
+}
+
+std::string RuleTitle(const RuleSpec& rule) {
+  std::string s = "rule " + rule.name;
+  if (!rule.location.empty()) s += " (" + rule.location + ")";
+  return s;
+}
+
+std::string SourceTag(const ProgramSpec& program, const Answer& a, bool derived_relation) {
+  switch (a.provenance.origin) {
+    case Origin::kUser: {
+      if (program.semantics == Semantics::kMycin && a.certainty < 0) return "[you answered no]";
+      if (a.certainty == 0) return program.semantics == Semantics::kMycin ? "[you answered unknown]" : "[you answered no]";
+      return "[your answer]";
+    }
+    case Origin::kModel:
+      return "[predicted by model " + a.provenance.model + "@" + std::to_string(a.provenance.version) + "]";
+    case Origin::kDerived: return "";
+    case Origin::kAsserted: return derived_relation ? "[fact, and derived]" : "[fact]";
+  }
+  return "";
+}
+
+class HowWriter {
+ public:
+  HowWriter(Solver& solver, const ExplainOptions& options) : solver_(solver), program_(solver.program()), options_(options) {}
+
+  Status Explain(RelationId relation, const Answer& answer, int depth) {
+    const bool derived = HasRules(relation);
+    std::string line = Indent(depth) + FormatAtom(program_, relation, answer.row);
+    std::string cf = FormatCertainty(program_, answer.certainty);
+    if (!cf.empty()) line += "  " + cf;
+    std::string tag = SourceTag(program_, answer, derived && answer.provenance.origin == Origin::kAsserted);
+    if (!tag.empty()) line += "  " + tag;
+    GoalKey key{relation, answer.row};
+    if (!derived || answer.provenance.origin == Origin::kUser || answer.provenance.origin == Origin::kModel) {
+      out_ << line << "\n";
+      return Status();
+    }
+    if (on_path_.count(key) > 0) {
+      out_ << line << "  (a cycle: see above)\n";
+      return Status();
+    }
+    if (explained_.count(key) > 0) {
+      out_ << line << "  (explained above)\n";
+      return Status();
+    }
+    if (depth >= options_.max_depth) {
+      out_ << line << "  ...\n";
+      return Status();
+    }
+    out_ << line << "\n";
+    explained_.insert(key);
+    on_path_.insert(key);
+    const bool all_proofs = program_.semantics != Semantics::kBoolean;
+    int shown = 0;
+    for (std::uint32_t r = 0; r < program_.rules.size(); ++r) {
+      const RuleSpec& rule = program_.rules[r];
+      if (rule.kind != RuleKind::kLogical || rule.head_relation != relation) continue;
+      std::vector<std::pair<std::vector<Value>, double>> proofs;
+      Status s = solver_.Probe(r, answer.row, [&](std::span<const Value> frame, double body) {
+        if (static_cast<int>(proofs.size()) < options_.max_proofs) proofs.emplace_back(std::vector<Value>(frame.begin(), frame.end()), body);
+      });
+      if (!s.ok()) return s;
+      for (const auto& [frame, body] : proofs) {
+        if (shown >= (all_proofs ? options_.max_proofs : 1)) break;
+        ++shown;
+        std::string by = Indent(depth + 1) + "by " + RuleTitle(rule);
+        if (program_.semantics != Semantics::kBoolean) {
+          by += ": body " + FormatNumber(body) + ", rule cf " + FormatNumber(rule.certainty);
+        }
+        out_ << by << "\n";
+        Status c = ExplainBody(rule, frame, depth + 2);
+        if (!c.ok()) return c;
+      }
+      if (!all_proofs && shown > 0) break;
+    }
+    if (shown == 0) out_ << Indent(depth + 1) << "(no rule proves it now)\n";
+    on_path_.erase(key);
+    return Status();
+  }
+
+  std::string text() const { return out_.str(); }
+
+ private:
+  Status ExplainBody(const RuleSpec& rule, std::span<const Value> frame, int depth) {
+    for (const Condition& c : rule.conditions) {
+      if (c.kind != ConditionKind::kPattern) {
+        out_ << Indent(depth) << FormatCondition(program_, rule, c, frame) << "  [holds]\n";
+        continue;
+      }
+      std::vector<Value> call = PatternCall(c.pattern, frame);
+      auto answers = solver_.SolveAll(c.pattern.relation, call);
+      if (!answers.ok()) return answers.status();
+      const Answer* premise = nullptr;
+      for (const Answer& a : *answers) {
+        if (solver_.Counts(a.certainty)) {
+          premise = &a;
+          break;
+        }
+      }
+      if (premise == nullptr) {
+        out_ << Indent(depth) << FormatPattern(program_, rule, c.pattern, frame) << "  (no longer holds)\n";
+        continue;
+      }
+      Answer copy = *premise;
+      Status s = Explain(c.pattern.relation, copy, depth);
+      if (!s.ok()) return s;
+    }
+    return Status();
+  }
+
+  bool HasRules(RelationId relation) const {
+    for (const RuleSpec& r : program_.rules) {
+      if (r.kind == RuleKind::kLogical && r.head_relation == relation) return true;
+    }
+    return false;
+  }
+
+  static std::string Indent(int depth) { return std::string(static_cast<std::size_t>(depth) * 2, ' '); }
+  static std::string FormatNumber(double v) {
+    std::ostringstream s;
+    s.precision(3);
+    s << v;
+    return s.str();
+  }
+
+  Solver& solver_;
+  const ProgramSpec& program_;
+  const ExplainOptions& options_;
+  std::ostringstream out_;
+  std::unordered_set<GoalKey, GoalKeyHash> on_path_, explained_;
+};
+
+}  // namespace
+
+std::string FormatAtom(const ProgramSpec& program, RelationId relation, std::span<const Value> args) {
+  std::string s = program.relations[relation].name;
+  if (args.empty()) return s;
+  s += '(';
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (i) s += ", ";
+    s += args[i].kind() == ValueKind::kNone ? "_" : args[i].ToString();
+  }
+  return s + ')';
+}
+
+std::string FormatCondition(const ProgramSpec& program, const RuleSpec& rule, const Condition& c,
+                            std::span<const Value> frame) {
+  switch (c.kind) {
+    case ConditionKind::kPattern: return FormatPattern(program, rule, c.pattern, frame);
+    case ConditionKind::kNegated: return "not " + FormatPattern(program, rule, c.pattern, frame);
+    case ConditionKind::kExists: return "exists " + FormatPattern(program, rule, c.pattern, frame);
+    case ConditionKind::kCompare:
+      return FormatExpr(rule, c.lhs, frame) + " " + OpText(c.op) + " " + FormatExpr(rule, c.rhs, frame);
+    case ConditionKind::kAssign: return SlotText(rule, c.target, frame) + " = " + FormatExpr(rule, c.rhs, frame);
+    case ConditionKind::kMember: {
+      std::string s = c.target != kNoSlot ? SlotText(rule, c.target, frame) : FormatExpr(rule, c.lhs, frame);
+      s += c.negated ? " not in {" : " in {";
+      for (std::size_t i = 0; i < c.set.size(); ++i) s += (i ? ", " : "") + c.set[i].ToString();
+      return s + "}";
+    }
+    case ConditionKind::kTextTest: {
+      const char* name = c.text_test == TextTest::kContains ? "contains"
+                         : c.text_test == TextTest::kStartsWith ? "starts_with" : "ends_with";
+      return std::string(name) + "(" + FormatExpr(rule, c.lhs, frame) + ", " + FormatExpr(rule, c.rhs, frame) + ")";
+    }
+    case ConditionKind::kAggregate: {
+      static constexpr const char* kNames[] = {"count", "sum", "min", "max", "avg"};
+      std::string s = SlotText(rule, c.target, frame) + " = " + kNames[static_cast<int>(c.aggregate)] + "(";
+      if (c.aggregate != AggregateFn::kCount) s += FormatExpr(rule, c.rhs, {}) + " : ";
+      return s + FormatPattern(program, rule, c.pattern, frame) + ")";
+    }
+  }
+  return "?";
+}
+
+std::string FormatHead(const ProgramSpec& program, const RuleSpec& rule, std::span<const Value> frame) {
+  std::string s = program.relations[rule.head_relation].name;
+  if (rule.head_args.empty()) return s;
+  s += '(';
+  for (std::size_t i = 0; i < rule.head_args.size(); ++i) {
+    if (i) s += ", ";
+    s += FormatExpr(rule, rule.head_args[i], frame);
+  }
+  return s + ')';
+}
+
+std::string FormatCertainty(const ProgramSpec& program, double certainty) {
+  if (program.semantics == Semantics::kBoolean) return "";
+  std::ostringstream s;
+  s.precision(3);
+  s << "cf " << certainty;
+  return s.str();
+}
+
+std::string FillQuestion(const ProgramSpec&, const AskSpec& ask, std::span<const Value> key) {
+  std::string out;
+  const std::string& q = ask.question;
+  for (std::size_t i = 0; i < q.size(); ++i) {
+    if (q[i] == '{') {
+      std::size_t close = q.find('}', i);
+      if (close != std::string::npos) {
+        std::string name = q.substr(i + 1, close - i - 1);
+        for (std::size_t a = 0; a < ask.arg_names.size() && a < key.size(); ++a) {
+          if (ask.arg_names[a] == name && key[a].kind() != ValueKind::kNone) {
+            out += key[a].kind() == ValueKind::kString ? std::string(key[a].text()) : key[a].ToString();
+            i = close;
+            name.clear();
+            break;
+          }
+        }
+        if (name.empty()) continue;
+      }
+    }
+    out += q[i];
+  }
+  return out;
+}
+
+std::string FormatWhy(const ProgramSpec& program, const std::vector<GoalStackEntry>& stack) {
+  std::ostringstream out;
+  if (stack.empty()) return "This question is not part of any rule: it is the goal you asked.\n";
+  // Innermost first: the rule being tried right now.
+  for (std::size_t k = stack.size(); k-- > 0;) {
+    const GoalStackEntry& e = stack[k];
+    if (e.rule == UINT32_MAX) {
+      out << "  " << (k + 1 == stack.size() ? "This is" : "which is") << " the goal you asked: "
+          << FormatAtom(program, e.relation, e.call) << ".\n";
+      continue;
+    }
+    const RuleSpec& rule = program.rules[e.rule];
+    const bool innermost = k + 1 == stack.size();
+    if (innermost) {
+      out << "I am trying to find out whether "
+          << FormatCondition(program, rule, rule.conditions[e.condition], e.frame) << ".\n";
+    }
+    out << "  " << (innermost ? "It is" : "That is") << " condition " << e.condition + 1 << " of "
+        << (rule.for_query ? std::string("your query") : RuleTitle(rule)) << ":\n";
+    if (!rule.for_query) {
+      out << "    if   ";
+      for (std::size_t i = 0; i < rule.conditions.size(); ++i) {
+        if (i) out << "\n    and  ";
+        out << FormatCondition(program, rule, rule.conditions[i], e.frame);
+        if (i < e.condition) out << "   [known]";
+        if (i == e.condition) out << "   <- this one";
+      }
+      out << "\n    then " << FormatHead(program, rule, e.frame);
+      if (program.semantics != Semantics::kBoolean) out << "  (cf " << rule.certainty << ")";
+      out << "\n";
+    }
+    if (!rule.for_query && k > 0) {
+      out << "  which would help to establish " << FormatAtom(program, e.relation, e.call) << ".\n";
+    }
+  }
+  return out.str();
+}
+
+Result<std::string> ExplainHow(Solver& solver, RelationId relation, std::span<const Value> call,
+                               const ExplainOptions& options) {
+  auto answers = solver.SolveAll(relation, call);
+  if (!answers.ok()) return answers.status();
+  HowWriter writer(solver, options);
+  int shown = 0;
+  for (const Answer& a : *answers) {
+    if (!solver.Counts(a.certainty)) continue;
+    ++shown;
+    Status s = writer.Explain(relation, a, 0);
+    if (!s.ok()) return s;
+  }
+  if (shown == 0) {
+    return FormatAtom(solver.program(), relation, call) + " is not established, so there is no proof to show (try :whynot).\n";
+  }
+  return writer.text();
+}
+
+Result<std::string> ExplainWhyNot(Solver& solver, RelationId relation, std::span<const Value> call) {
+  const ProgramSpec& program = solver.program();
+  std::ostringstream out;
+  const std::string goal = FormatAtom(program, relation, call);
+  auto answers = solver.SolveAll(relation, call);
+  if (!answers.ok()) return answers.status();
+  for (const Answer& a : *answers) {
+    if (solver.Counts(a.certainty)) {
+      out << goal << " holds: " << FormatAtom(program, relation, a.row);
+      std::string cf = FormatCertainty(program, a.certainty);
+      if (!cf.empty()) out << " (" << cf << ")";
+      out << ". Use :how to see why.\n";
+      return out.str();
+    }
+  }
+  out << goal << " is not established.\n";
+  for (const Answer& a : *answers) {
+    out << "  " << FormatAtom(program, relation, a.row) << " is known with " << FormatCertainty(program, a.certainty);
+    if (a.provenance.origin == Origin::kUser) out << " (your answer)";
+    out << ", which does not pass the threshold";
+    if (program.threshold > 0) out << " " << program.threshold;
+    out << ".\n";
+  }
+  const AskSpec* ask = nullptr;
+  for (const AskSpec& a : program.asks) {
+    if (a.relation == relation) ask = &a;
+  }
+  bool any_rule = false;
+  for (std::uint32_t r = 0; r < program.rules.size(); ++r) {
+    const RuleSpec& rule = program.rules[r];
+    if (rule.kind != RuleKind::kLogical || rule.head_relation != relation) continue;
+    any_rule = true;
+    ProbeProgress progress;
+    std::vector<double> bodies;
+    Status s = solver.Probe(r, call, [&](std::span<const Value>, double body) { bodies.push_back(body); }, &progress);
+    if (!s.ok()) return s;
+    out << "  " << RuleTitle(rule) << ": ";
+    if (!bodies.empty()) {
+      out << "its conditions hold, but what it concludes";
+      if (program.semantics != Semantics::kBoolean) out << " (body certainty " << bodies.front() << ")";
+      out << " does not pass the threshold.\n";
+      continue;
+    }
+    if (progress.deepest >= rule.conditions.size()) {
+      out << "its conditions hold but its conclusion cannot be computed.\n";
+      continue;
+    }
+    out << "fails at condition " << progress.deepest + 1 << ": "
+        << FormatCondition(program, rule, rule.conditions[progress.deepest], progress.frame) << "\n";
+    for (std::size_t i = 0; i < progress.deepest; ++i) {
+      out << "      (condition " << i + 1 << " held: "
+          << FormatCondition(program, rule, rule.conditions[i], progress.frame) << ")\n";
+    }
+  }
+  if (!any_rule) {
+    if (ask != nullptr) {
+      bool asked = false;
+      for (const auto& q : solver.asked()) asked = asked || q.question.spec == ask;
+      out << "  No rule concludes " << program.relations[relation].name << "; it is asked of the user"
+          << (answers->empty() ? (asked ? ", and no answer covers this goal" : ", and this goal has not been asked")
+                               : "")
+          << ".\n";
+    } else {
+      out << "  No rule concludes " << program.relations[relation].name << ", and no fact matches.\n";
+    }
+  }
+  return out.str();
+}
+
+}  // namespace syllo::engine

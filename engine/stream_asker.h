@@ -1,0 +1,30 @@
+// StreamAsker: asks questions on a text stream and reads the replies through a
+// line reader: the REPL's line editor at a terminal, standard input in a script.
+// At a question, `why` shows the reasoning and asks again; a reply that does not
+// fit says what was expected and asks again; end of input cancels the
+// consultation.
+#pragma once
+
+#include <functional>
+#include <ostream>
+#include <string>
+
+#include "engine/consultation.h"
+
+namespace syllo::engine {
+
+class StreamAsker final : public Asker {
+ public:
+  // `read_line` reads one reply; false at end of input (or an interrupt).
+  StreamAsker(std::ostream& out, std::function<bool(std::string*)> read_line, bool echo_replies = false)
+      : out_(out), read_line_(std::move(read_line)), echo_(echo_replies) {}
+
+  Result<Reply> Ask(const Question& question, const WhyFunction& why) override;
+
+ private:
+  std::ostream& out_;
+  std::function<bool(std::string*)> read_line_;
+  bool echo_;  // print each reply after the question (input that is not a terminal is not echoed)
+};
+
+}  // namespace syllo::engine
