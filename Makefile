@@ -29,12 +29,11 @@ build: configure
 
 # Until the REPL lands, `run` checks the bundled pack, loads it into a KB and
 # runs it forward, saving what it derives.
+# The REPL on the bundled pack. Replies to its questions are kept in $(KB), so
+# a consultation can be resumed; `rm $(KB)` starts afresh. Reads commands from
+# standard input when it is not a terminal: echo ':consult diagnosis(my_car, F)' | make run
 run: build
-	$(SYLLO) check $(PACK)
-	rm -f $(KB) $(KB)-wal $(KB)-shm
-	$(SYLLO) kb init $(KB) $(PACK)
-	$(SYLLO) kb stats $(KB)
-	$(SYLLO) run $(PACK) --db $(KB) --save --stats
+	@$(SYLLO) repl $(PACK) --db $(KB)
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)

@@ -12,6 +12,7 @@
 #include "engine/solver.h"
 #include "engine/stream_asker.h"
 #include "kb/program_facts.h"
+#include "kb/pushdown_relation.h"
 #include "rules/query_compiler.h"
 
 namespace syllo::cli {
@@ -26,6 +27,7 @@ struct QueryOptions {
   bool tsv = false;
   bool stats = false;
   std::uint64_t limit = 0;
+  std::int64_t pushdown_over = 100000;
 };
 
 using Clock = std::chrono::steady_clock;
@@ -69,6 +71,7 @@ int RunQuery(const QueryOptions& options, const CommandContext& ctx) {
     return kExitInputError;
   }
   std::unique_ptr<kb::KnowledgeBase> base;
+  std::vector<std::string> pushdown;  // relations left in SQLite
   if (!options.db.empty()) {
     auto opened = kb::KnowledgeBase::Open(options.db, kb::OpenMode::kReadWrite);
     if (!opened.ok()) {
@@ -76,6 +79,12 @@ int RunQuery(const QueryOptions& options, const CommandContext& ctx) {
       return kExitIoError;
     }
     base = std::move(opened).value();
+    auto large = kb::LargeRelations(*base, *query->spec, options.pushdown_over);
+    if (!large.ok()) {
+      std::cerr << "syllo: " << large.status().message() << "\n";
+      return kExitIoError;
+    }
+    pushdown = *large;
     Status s = kb::ForEachProgramFact(*base, *query->spec,
                                       [&](engine::RelationId r, std::span<const engine::Value> row, double cf,
                                           engine::Origin origin) -> Status {
@@ -83,7 +92,8 @@ int RunQuery(const QueryOptions& options, const CommandContext& ctx) {
                                                                    std::vector<engine::Value>(row.begin(), row.end()),
                                                                    cf, origin);
                                         return added.ok() ? Status() : added.status();
-                                      });
+                                      },
+                                      pushdown);
     if (!s.ok()) {
       std::cerr << "syllo: " << s.message() << "\n";
       return s.code() == StatusCode::kAlreadyExists ? kExitInputError : kExitIoError;
@@ -95,6 +105,18 @@ int RunQuery(const QueryOptions& options, const CommandContext& ctx) {
                             isatty(STDIN_FILENO) == 0);
   engine::SolverOptions solver_options;
   solver_options.asker = &asker;
+  std::vector<std::unique_ptr<kb::PushdownRelation>> external;
+  solver_options.external.resize(query->spec->relations.size(), nullptr);
+  for (const std::string& name : pushdown) {
+    engine::RelationId id = *query->spec->FindRelation(name);
+    auto rel = kb::PushdownRelation::Open(*base, name, query->spec->relations[id].columns);
+    if (!rel.ok()) {
+      std::cerr << "syllo: " << rel.status().message() << "\n";
+      return kExitIoError;
+    }
+    external.push_back(std::move(rel).value());
+    solver_options.external[id] = external.back().get();
+  }
   engine::Solver solver(query->spec, memory, solver_options);
   const double load_ms = MillisSince(start);
 
@@ -155,6 +177,8 @@ void AddQueryCommand(CLI::App& app, CommandContext& ctx) {
   cmd->add_flag("--tsv", options->tsv, "Print each answer's values separated by tabs");
   cmd->add_option("--limit", options->limit, "Stop after N answers (0: all)");
   cmd->add_flag("--stats", options->stats, "Print timings and table counts to stderr");
+  cmd->add_option("--pushdown-over", options->pushdown_over,
+                  "KB relations with more facts than this stay in SQLite; lookups go there (default 100000)");
   cmd->footer("Example: syllo query graph.syl 'path(a, X)'\nQuestions declared with `ask` are asked on standard input.");
   cmd->callback([options, &ctx] {
     if (options->goal.empty()) {

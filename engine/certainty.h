@@ -36,6 +36,14 @@ class CertaintySemantics {
   double CombineAll(std::span<const double> values) const;
 };
 
+// Whether a fact with this certainty counts as true, for both engines: it
+// supports a conclusion under the semantics and passes the program's threshold
+// (MYCIN: cf > 0.2). A fact that does not count matches no pattern and does not
+// block a `not`.
+inline bool Counts(const CertaintySemantics& semantics, double threshold, double cf) {
+  return semantics.Fires(cf) && (threshold <= 0 || cf > threshold);
+}
+
 // The implementation for `s`; a static instance, never null.
 const CertaintySemantics& SemanticsFor(Semantics s);
 

@@ -372,15 +372,21 @@ Result<std::string> ExplainWhyNot(Solver& solver, RelationId relation, std::span
   for (const AskSpec& a : program.asks) {
     if (a.relation == relation) ask = &a;
   }
-  bool any_rule = false;
+  int any_rule = 0;
+  bool has_rules = false;
   for (std::uint32_t r = 0; r < program.rules.size(); ++r) {
     const RuleSpec& rule = program.rules[r];
     if (rule.kind != RuleKind::kLogical || rule.head_relation != relation) continue;
-    any_rule = true;
+    has_rules = true;
+    ++any_rule;
     ProbeProgress progress;
     std::vector<double> bodies;
     Status s = solver.Probe(r, call, [&](std::span<const Value>, double body) { bodies.push_back(body); }, &progress);
     if (!s.ok()) return s;
+    if (!progress.head_matches) {
+      --any_rule;  // it concludes something else
+      continue;
+    }
     out << "  " << RuleTitle(rule) << ": ";
     if (!bodies.empty()) {
       out << "its conditions hold, but what it concludes";
@@ -399,7 +405,10 @@ Result<std::string> ExplainWhyNot(Solver& solver, RelationId relation, std::span
           << FormatCondition(program, rule, rule.conditions[i], progress.frame) << ")\n";
     }
   }
-  if (!any_rule) {
+  if (has_rules && any_rule == 0) {
+    out << "  No rule concludes " << goal << ": the rules for " << program.relations[relation].name
+        << " conclude other values.\n";
+  } else if (!has_rules) {
     if (ask != nullptr) {
       bool asked = false;
       for (const auto& q : solver.asked()) asked = asked || q.question.spec == ask;

@@ -272,6 +272,10 @@ void ForwardSession::Process(const Op& op) {
   switch (op.kind) {
     case OpKind::kAdd:
       if (m.state == FactState::kPendingAdd) {
+        if (!Counts(semantics_, program().threshold, certainty(f))) {
+          m.state = FactState::kDormant;
+          break;
+        }
         m.state = FactState::kInNetwork;
         if (observer_ != nullptr) observer_->OnFactAdded(f);
         PropagateAdd(f);
@@ -296,7 +300,13 @@ void ForwardSession::Process(const Op& op) {
       overdeleted_.push_back(f);
       break;
     case OpKind::kRefresh:
-      // A new certainty: leave the network now, come back in the add phase.
+      // A new certainty: leave the network now, come back in the add phase
+      // (where a fact that no longer counts stays out).
+      if (m.state == FactState::kDormant) {
+        m.state = FactState::kPendingAdd;
+        Enqueue(OpKind::kAdd, f);
+        break;
+      }
       if (m.state != FactState::kInNetwork) break;
       RemoveFromNetwork(f);
       Enqueue(OpKind::kAdd, f);
@@ -338,7 +348,9 @@ void ForwardSession::RecomputeCertainty(FactRef f, bool refresh_if_changed) {
   Relation& rel = memory_.at(f.relation);
   if (!any || rel.certainty(f.id) == cf) return;
   rel.set_certainty(f.id, cf);
-  if (refresh_if_changed && m.state == FactState::kInNetwork) Enqueue(OpKind::kRefresh, f);
+  if (refresh_if_changed && (m.state == FactState::kInNetwork || m.state == FactState::kDormant)) {
+    Enqueue(OpKind::kRefresh, f);
+  }
 }
 
 // ---- keys and tests -------------------------------------------------------------------

@@ -135,7 +135,9 @@ class ForwardSession {
     double cf = 1.0;           // certainty of the match so far
   };
 
-  enum class FactState : std::uint8_t { kPendingAdd, kInNetwork, kOverdeleted, kGone };
+  // kDormant: stored (the working memory shows it) but out of the network,
+  // because its certainty does not count (a "no" from the user, cf -1).
+  enum class FactState : std::uint8_t { kPendingAdd, kInNetwork, kDormant, kOverdeleted, kGone };
 
   struct FactMeta {
     std::uint64_t time = 0;

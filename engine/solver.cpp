@@ -91,7 +91,7 @@ class Solver::Machine {
   Status Probe(std::uint32_t rule, std::span<const Value> head, const ProofCallback& on_proof, ProbeProgress* progress);
   std::vector<GoalStackEntry> GoalStack() const;
   SolverStats stats() const;
-  bool Counts(double cf) const { return semantics_.Fires(cf) && (threshold_ <= 0 || cf > threshold_); }
+  bool Counts(double cf) const { return engine::Counts(semantics_, threshold_, cf); }
 
  private:
   struct Table {
@@ -400,9 +400,10 @@ std::uint32_t Solver::Machine::Compile(std::uint32_t rule_index, ColumnMask head
         cc.ops.push_back(op);
       }
       if (positive) {
-        for (VarSlot s : locals) {
-          set_bound(s, true);
-          claim(s);
+        for (VarSlot s : locals) set_bound(s, true);
+        // Bound here in lowering's numbering, even where the head bound it first.
+        for (const PatternArg& a : c.pattern.args) {
+          if (a.kind == PatternArg::Kind::kVar) claim(a.slot);
         }
         for (VarSlot s : {c.pattern.certainty_slot, c.pattern.fact_slot}) {
           see(s);
@@ -940,6 +941,15 @@ Status Solver::Machine::AddStoredFacts(std::uint32_t table, bool skip_derived) {
   };
   if (rel < solver_.memory_.relation_count()) add_from(solver_.memory_.at(rel));
   if (replies_[rel] != nullptr) add_from(*replies_[rel]);
+  if (source_[rel] == Source::kExternal) {
+    ExternalRows rows;
+    Status s = solver_.options_.external[rel]->Lookup(bound, key, &rows);
+    if (!s.ok()) return s;
+    const std::size_t arity = tables_[table]->arity;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      AddAnswer(table, {rows.values.data() + i * arity, arity}, rows.certainty[i], rows.origin[i]);
+    }
+  }
   return Status();
 }
 
@@ -1280,31 +1290,9 @@ Result<std::vector<Answer>> Solver::Machine::SolveAll(RelationId relation, std::
   ConformRow(program_.relations[relation].columns, call);
   std::uint32_t table = FindTable(relation, call, false);
   if (table == kNil) {
-    if (source_[relation] == Source::kStored || source_[relation] == Source::kExternal) {
-      // Stored facts: read them through a one-condition probe of their own.
-      contexts_.emplace_back();
-      table = NewTable(relation, call);
-      Status s = AddStoredFacts(table, false);
-      if (s.ok() && source_[relation] == Source::kExternal) {
-        std::vector<Value> key;
-        for (std::size_t i = 0; i < call.size(); ++i) {
-          if (call[i].kind() != ValueKind::kNone) key.push_back(call[i]);
-        }
-        ExternalRows rows;
-        s = solver_.options_.external[relation]->Lookup(tables_[table]->bound, key, &rows);
-        const std::size_t arity = call.size();
-        for (std::size_t i = 0; s.ok() && i < rows.size(); ++i) {
-          AddAnswer(table, {rows.values.data() + i * arity, arity}, rows.certainty[i], rows.origin[i]);
-        }
-      }
-      if (s.ok()) CompleteContext();
-      contexts_.pop_back();
-      if (!s.ok()) return s;
-    } else {
-      auto done = Complete(relation, call);
-      if (!done.ok()) return done.status();
-      table = *done;
-    }
+    auto done = Complete(relation, call);
+    if (!done.ok()) return done.status();
+    table = *done;
   }
   const Table& t = *tables_[table];
   std::vector<Answer> out;
@@ -1363,6 +1351,7 @@ Status Solver::Machine::Probe(std::uint32_t rule, std::span<const Value> head, c
   probe_ = &check;
   progress_ = progress;
   if (progress != nullptr) {
+    progress->head_matches = unifies;
     progress->deepest = 0;
     progress->frame.assign(arena_.begin() + frame, arena_.begin() + frame + cr.frame_size);
   }

@@ -91,6 +91,7 @@ struct GoalStackEntry {
 // Explanations run one rule's body for a given head and watch it.
 using ProofCallback = std::function<void(std::span<const Value> frame, double body_certainty)>;
 struct ProbeProgress {
+  bool head_matches = true;   // false: the rule's head cannot conclude this goal
   std::uint16_t deepest = 0;  // the first condition that no branch got past
   std::vector<Value> frame;   // the bindings when a branch last reached it
 };

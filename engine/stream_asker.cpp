@@ -1,8 +1,17 @@
 #include "engine/stream_asker.h"
 
+#include <sstream>
+
 namespace syllo::engine {
 
 namespace {
+
+std::string Bound(double v) {
+  if (v == static_cast<double>(static_cast<long long>(v))) return std::to_string(static_cast<long long>(v));
+  std::ostringstream s;
+  s << v;
+  return s.str();
+}
 
 std::string Hint(const AskSpec& spec) {
   switch (spec.kind) {
@@ -13,11 +22,11 @@ std::string Hint(const AskSpec& spec) {
       return s + "unknown/why";
     }
     case AskKind::kNumber: {
-      std::string s = "a number";
-      if (spec.min && spec.max) {
-        s += " " + Value::Float(*spec.min).ToString() + ".." + Value::Float(*spec.max).ToString();
-      }
-      return s + "/unknown/why";
+      std::ostringstream s;
+      s << "a number";
+      if (spec.min && spec.max) s << " " << Bound(*spec.min) << ".." << Bound(*spec.max);
+      s << "/unknown/why";
+      return s.str();
     }
   }
   return "";
@@ -32,6 +41,8 @@ std::string Trim(const std::string& s) {
 }  // namespace
 
 Result<Reply> StreamAsker::Ask(const Question& question, const WhyFunction& why) {
+  last_question_ = question.text;
+  last_why_ = why();
   for (;;) {
     out_ << question.text << " [" << Hint(*question.spec) << "] " << std::flush;
     std::string line;
@@ -41,8 +52,8 @@ Result<Reply> StreamAsker::Ask(const Question& question, const WhyFunction& why)
     }
     line = Trim(line);
     if (echo_) out_ << line << "\n";
-    if (line == "why" || line == "why?") {
-      out_ << why();
+    if (line == "why" || line == "why?" || line == ":why") {
+      out_ << last_why_;
       continue;
     }
     auto reply = ParseReply(*question.spec, line);

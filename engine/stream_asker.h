@@ -21,10 +21,16 @@ class StreamAsker final : public Asker {
 
   Result<Reply> Ask(const Question& question, const WhyFunction& why) override;
 
+  // The last question asked, and the answer `why` had for it then (for the
+  // REPL's :why after the consultation moved on).
+  const std::string& last_question() const { return last_question_; }
+  const std::string& last_why() const { return last_why_; }
+
  private:
   std::ostream& out_;
   std::function<bool(std::string*)> read_line_;
   bool echo_;  // print each reply after the question (input that is not a terminal is not echoed)
+  std::string last_question_, last_why_;
 };
 
 }  // namespace syllo::engine

@@ -21,7 +21,7 @@ Status ForEachProgramFact(KnowledgeBase& base, const engine::ProgramSpec& progra
   }
   if (wanted.empty()) return Status();
   engine::WorkingMemory stored;
-  if (Status s = base.LoadInto(stored); !s.ok()) return s;
+  if (Status s = base.LoadInto(stored, skip); !s.ok()) return s;
   for (const std::string& name : wanted) {
     const engine::Relation* rel = stored.Get(name);
     if (rel == nullptr) continue;
@@ -33,6 +33,17 @@ Status ForEachProgramFact(KnowledgeBase& base, const engine::ProgramSpec& progra
     if (!status.ok()) return status;
   }
   return Status();
+}
+
+Result<std::vector<std::string>> LargeRelations(KnowledgeBase& base, const engine::ProgramSpec& program,
+                                                std::int64_t threshold) {
+  auto relations = base.Relations();
+  if (!relations.ok()) return relations.status();
+  std::vector<std::string> out;
+  for (const RelationInfo& info : *relations) {
+    if (info.fact_count > threshold && program.FindRelation(info.name)) out.push_back(info.name);
+  }
+  return out;
 }
 
 }  // namespace syllo::kb

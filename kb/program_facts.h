@@ -21,4 +21,9 @@ using FactSink = std::function<Status(engine::RelationId, std::span<const engine
 Status ForEachProgramFact(KnowledgeBase& base, const engine::ProgramSpec& program, const FactSink& sink,
                           const std::vector<std::string>& skip = {});
 
+// The program's relations of which the KB holds more than `threshold` facts:
+// those a session leaves in SQLite and reads through pushdown lookups.
+Result<std::vector<std::string>> LargeRelations(KnowledgeBase& base, const engine::ProgramSpec& program,
+                                                std::int64_t threshold);
+
 }  // namespace syllo::kb

@@ -8,6 +8,7 @@
 
 #include "engine/explain.h"
 #include "engine/solver.h"
+#include "engine/stream_asker.h"
 #include "repl/interrupt.h"
 #include "repl/line_editor.h"
 #include "repl/session.h"
@@ -43,68 +44,21 @@ std::string Trim(std::string_view s) {
   return std::string(s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1));
 }
 
-// Asks on the terminal or script, and remembers the last question's `why`.
-class ReplAsker final : public engine::Asker {
- public:
-  ReplAsker(std::ostream& out, bool interactive) : out_(out), interactive_(interactive) {}
-
-  Result<engine::Reply> Ask(const engine::Question& q, const engine::WhyFunction& why) override {
-    last_question_ = q.text;
-    last_why_ = why();
-    for (;;) {
-      out_ << q.text << " [" << Hint(*q.spec) << "] " << std::flush;
-      std::string line;
-      if (!std::getline(std::cin, line)) {
-        std::cin.clear();  // Ctrl-C (EINTR) or the end of input
-        out_ << "\n";
-        return Status::Cancelled("no reply to: " + q.text);
-      }
-      line = Trim(line);
-      if (!interactive_) out_ << line << "\n";
-      if (line == "why" || line == "why?" || line == ":why") {
-        out_ << last_why_;
-        continue;
-      }
-      auto reply = engine::ParseReply(*q.spec, line);
-      if (reply.ok()) return reply;
-      out_ << "  " << reply.status().message() << "\n";
-    }
-  }
-
-  const std::string& last_question() const { return last_question_; }
-  const std::string& last_why() const { return last_why_; }
-
- private:
-  static std::string Hint(const engine::AskSpec& spec) {
-    switch (spec.kind) {
-      case engine::AskKind::kYesNo: return "yes/no/unknown/why";
-      case engine::AskKind::kOneOf: {
-        std::string s;
-        for (const auto& c : spec.choices) s += c.ToString() + "/";
-        return s + "unknown/why";
-      }
-      case engine::AskKind::kNumber: {
-        std::ostringstream s;
-        s << "a number";
-        if (spec.min && spec.max) s << " " << *spec.min << ".." << *spec.max;
-        s << "/unknown/why";
-        return s.str();
-      }
-    }
-    return "";
-  }
-
-  std::ostream& out_;
-  bool interactive_;
-  std::string last_question_, last_why_;
-};
+// Replies are read from standard input: at a terminal it is in cooked mode
+// between line-editor reads. Ctrl-C (EINTR) or the end of input ends the
+// consultation.
+bool ReadReply(std::string* line) {
+  if (std::getline(std::cin, *line)) return true;
+  std::cin.clear();
+  return false;
+}
 
 class Repl {
  public:
   explicit Repl(const ReplOptions& options)
       : options_(options),
         session_(std::cout, std::cerr, options.color),
-        asker_(std::cout, options.interactive) {}
+        asker_(std::cout, &ReadReply, !options.interactive) {}
 
   int Run() {
     if (!session_.Open(options_.packs, options_.db)) return 1;
@@ -496,7 +450,7 @@ class Repl {
 
   ReplOptions options_;
   Session session_;
-  ReplAsker asker_;
+  engine::StreamAsker asker_;
   std::unique_ptr<LineEditor> editor_;
   int failures_ = 0;
 };
