@@ -49,7 +49,8 @@ std::string AnswerLine(const rules::CompiledQuery& q, const engine::Answer& a, b
   }
   if (!tsv) {
     if (a.row.empty()) line = "true";
-    std::string cf = engine::FormatCertainty(*q.spec, a.certainty);
+    // Certain answers print plainly, as in Prolog; others with their certainty.
+    std::string cf = a.certainty == 1.0 ? "" : engine::FormatCertainty(*q.spec, a.certainty);
     if (!cf.empty()) line += " (" + cf + ")";
   }
   return line;

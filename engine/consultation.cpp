@@ -24,6 +24,13 @@ bool ParseNumber(std::string_view text, double* out) {
 
 }  // namespace
 
+std::string FormatBound(double v) {
+  if (v == static_cast<double>(static_cast<long long>(v))) return std::to_string(static_cast<long long>(v));
+  std::ostringstream s;
+  s << v;
+  return s.str();
+}
+
 Result<Reply> ParseReply(const AskSpec& spec, std::string_view text) {
   std::istringstream in{std::string(text)};
   std::string word, cf_text, extra;
@@ -73,9 +80,9 @@ Result<Reply> ParseReply(const AskSpec& spec, std::string_view text) {
       if ((spec.min && v < *spec.min) || (spec.max && v > *spec.max)) {
         std::ostringstream m;
         m << "expected a number";
-        if (spec.min && spec.max) m << " between " << *spec.min << " and " << *spec.max;
-        else if (spec.min) m << " of at least " << *spec.min;
-        else m << " of at most " << *spec.max;
+        if (spec.min && spec.max) m << " between " << FormatBound(*spec.min) << " and " << FormatBound(*spec.max);
+        else if (spec.min) m << " of at least " << FormatBound(*spec.min);
+        else m << " of at most " << FormatBound(*spec.max);
         m << ", not " << word;
         return Status::InvalidArgument(m.str());
       }

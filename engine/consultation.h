@@ -44,4 +44,7 @@ class Asker {
 // ("yes 0.7", "no 0.4" = -0.4 under MYCIN). The error says what was expected.
 Result<Reply> ParseReply(const AskSpec& spec, std::string_view text);
 
+// A bound of a number question as a program writes it: 1000000, not 1e+06.
+std::string FormatBound(double v);
+
 }  // namespace syllo::engine

@@ -71,6 +71,14 @@ std::vector<Value> PatternCall(const Pattern& p, std::span<const Value> frame) {
   return call;
 }
 
+// A goal as the user knows it: a query's own relation shows as the query typed.
+std::string GoalText(const ProgramSpec& program, RelationId relation, std::span<const Value> call) {
+  for (const auto& q : program.queries) {
+    if (q.relation == relation && !q.text.empty()) return q.text;
+  }
+  return FormatAtom(program, relation, call);
+}
+
 std::string RuleTitle(const RuleSpec& rule) {
   std::string s = "rule " + rule.name;
   if (!rule.location.empty()) s += " (" + rule.location + ")";
@@ -297,7 +305,7 @@ std::string FormatWhy(const ProgramSpec& program, const std::vector<GoalStackEnt
     const GoalStackEntry& e = stack[k];
     if (e.rule == UINT32_MAX) {
       out << "  " << (k + 1 == stack.size() ? "This is" : "which is") << " the goal you asked: "
-          << FormatAtom(program, e.relation, e.call) << ".\n";
+          << GoalText(program, e.relation, e.call) << ".\n";
       continue;
     }
     const RuleSpec& rule = program.rules[e.rule];
@@ -321,7 +329,7 @@ std::string FormatWhy(const ProgramSpec& program, const std::vector<GoalStackEnt
       out << "\n";
     }
     if (!rule.for_query && k > 0) {
-      out << "  which would help to establish " << FormatAtom(program, e.relation, e.call) << ".\n";
+      out << "  which would help to establish " << GoalText(program, e.relation, e.call) << ".\n";
     }
   }
   return out.str();

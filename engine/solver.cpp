@@ -18,6 +18,8 @@ constexpr std::uint32_t kNil = UINT32_MAX;
 // The destination of bodies run for an explanation: complete matches go to a
 // callback instead of a table.
 constexpr std::uint32_t kProbeSink = UINT32_MAX - 1;
+// Symbol ids are below 2^32 - 1, so no packed answer row has this key.
+constexpr std::uint64_t kEmptyKey = ~std::uint64_t{0};
 
 // Where the facts of a relation come from.
 enum class Source : std::uint8_t { kStored, kExternal, kDerived, kAsked, kNeural };
@@ -103,6 +105,12 @@ class Solver::Machine {
     std::vector<double> cf;
     std::vector<Origin> origin;
     std::vector<std::uint64_t> slots;  // open addressing: hash << 32 | (answer + 1); 0 = empty
+    // Rows of at most two symbols pack into one 64-bit key, kept in the slot
+    // itself: finding a duplicate then reads no row (the common case in
+    // transitive closures, where most derivations are duplicates).
+    bool packed = false;
+    std::vector<std::uint64_t> packed_keys;      // kEmptyKey where free
+    std::vector<std::uint32_t> packed_answers;   // the answer at each used key
     std::vector<std::uint32_t> consumers;
     std::uint32_t context = 0;
     bool complete = false;
@@ -190,6 +198,8 @@ class Solver::Machine {
                 Value* frame, Value handle) const;
   void Emit(std::uint32_t compiled, std::uint32_t dest, std::uint32_t frame, double cf);
   bool AddAnswer(std::uint32_t table, std::span<const Value> row, double cf, Origin origin);
+  bool AddPacked(Table& t, std::span<const Value> row, double cf);
+  bool AddHashed(Table& t, std::span<const Value> row, double cf);
   void Schedule(std::uint32_t consumer);
 
   std::vector<Value> CallOf(const CompiledCondition& cc, const Pattern& pattern, const Value* frame) const;
@@ -833,11 +843,60 @@ void Solver::Machine::Emit(std::uint32_t compiled, std::uint32_t dest, std::uint
   AddAnswer(dest, head_row_, semantics_.Apply(cf, rule.certainty), Origin::kDerived);
 }
 
-bool Solver::Machine::AddAnswer(std::uint32_t table, std::span<const Value> row, double cf, Origin origin) {
-  Table& t = *tables_[table];
-  for (std::size_t i = 0; i < t.arity; ++i) {
-    if ((t.bound & (ColumnMask{1} << i)) && !Same(row[i], t.call[i])) return false;
+namespace {
+
+std::uint64_t PackRow(std::span<const Value> row) {
+  std::uint64_t key = 0;
+  for (std::size_t i = 0; i < row.size(); ++i) key |= std::uint64_t{row[i].as_symbol()} << (32 * i);
+  return key;
+}
+
+std::uint64_t MixKey(std::uint64_t k) {
+  k ^= k >> 33;
+  k *= 0xff51afd7ed558ccdULL;
+  k ^= k >> 33;
+  k *= 0xc4ceb9fe1a85ec53ULL;
+  return k ^ (k >> 33);
+}
+
+}  // namespace
+
+// Both return true when the row is new (the caller appends it), false for a
+// duplicate (whose certainty is combined here).
+bool Solver::Machine::AddPacked(Table& t, std::span<const Value> row, double cf) {
+  const std::uint64_t key = PackRow(row);
+  std::size_t mask = t.packed_keys.size() - 1;
+  std::size_t i = MixKey(key) & mask;
+  for (;; i = (i + 1) & mask) {
+    const std::uint64_t k = t.packed_keys[i];
+    if (k == kEmptyKey) break;
+    if (k != key) continue;
+    if (!lazy_) t.cf[t.packed_answers[i]] = semantics_.Combine(t.cf[t.packed_answers[i]], cf);
+    return false;
   }
+  const auto index = static_cast<std::uint32_t>(t.size());
+  if ((t.size() + 2) * 2 > t.packed_keys.size()) {
+    std::vector<std::uint64_t> keys(t.packed_keys.size() * 2, kEmptyKey);
+    std::vector<std::uint32_t> answers(keys.size(), 0);
+    mask = keys.size() - 1;
+    for (std::size_t j = 0; j < t.packed_keys.size(); ++j) {
+      if (t.packed_keys[j] == kEmptyKey) continue;
+      std::size_t k = MixKey(t.packed_keys[j]) & mask;
+      while (keys[k] != kEmptyKey) k = (k + 1) & mask;
+      keys[k] = t.packed_keys[j];
+      answers[k] = t.packed_answers[j];
+    }
+    t.packed_keys = std::move(keys);
+    t.packed_answers = std::move(answers);
+    i = MixKey(key) & mask;
+    while (t.packed_keys[i] != kEmptyKey) i = (i + 1) & mask;
+  }
+  t.packed_keys[i] = key;
+  t.packed_answers[i] = index;
+  return true;
+}
+
+bool Solver::Machine::AddHashed(Table& t, std::span<const Value> row, double cf) {
   // A slot keeps 32 bits of the row's hash beside the answer's index: they pick
   // the slot (so growing never rehashes a row) and filter compares.
   const auto tag = static_cast<std::uint32_t>(HashRow(t.relation, row));
@@ -851,11 +910,8 @@ bool Solver::Machine::AddAnswer(std::uint32_t table, std::span<const Value> row,
     if (!lazy_) t.cf[index] = semantics_.Combine(t.cf[index], cf);
     return false;
   }
-  auto index = static_cast<std::uint32_t>(t.size());
-  t.rows.insert(t.rows.end(), row.begin(), row.end());
-  t.cf.push_back(cf);
-  t.origin.push_back(origin);
-  if ((t.size() + 1) * 2 > t.slots.size()) {
+  const auto index = static_cast<std::uint32_t>(t.size());
+  if ((t.size() + 2) * 2 > t.slots.size()) {
     std::vector<std::uint64_t> grown(t.slots.size() * 2, 0);
     const std::size_t gmask = grown.size() - 1;
     for (std::uint64_t s : t.slots) {
@@ -870,6 +926,22 @@ bool Solver::Machine::AddAnswer(std::uint32_t table, std::span<const Value> row,
   std::size_t i = tag & mask;
   while (t.slots[i] != 0) i = (i + 1) & mask;
   t.slots[i] = (std::uint64_t{tag} << 32) | (index + 1);
+  return true;
+}
+
+bool Solver::Machine::AddAnswer(std::uint32_t table, std::span<const Value> row, double cf, Origin origin) {
+  Table& t = *tables_[table];
+  for (std::size_t i = 0; i < t.arity; ++i) {
+    if ((t.bound & (ColumnMask{1} << i)) && !Same(row[i], t.call[i])) return false;
+  }
+  if (t.packed) {
+    if (!AddPacked(t, row, cf)) return false;
+  } else if (!AddHashed(t, row, cf)) {
+    return false;
+  }
+  t.rows.insert(t.rows.end(), row.begin(), row.end());
+  t.cf.push_back(cf);
+  t.origin.push_back(origin);
   for (std::uint32_t c : t.consumers) Schedule(c);
   if (table == query_table_) answer_ready_ = true;
   return true;
@@ -900,7 +972,17 @@ std::uint32_t Solver::Machine::NewTable(RelationId relation, std::vector<Value> 
   for (std::size_t i = 0; i < call.size(); ++i) {
     if (call[i].kind() != ValueKind::kNone) t->bound |= ColumnMask{1} << i;
   }
-  t->slots.assign(16, 0);
+  const auto& columns = program_.relations[relation].columns;
+  t->packed = columns.size() <= 2;
+  for (const Column& c : columns) {
+    t->packed = t->packed && (c.type.kind == ValueKind::kSymbol || c.type.kind == ValueKind::kString);
+  }
+  if (t->packed) {
+    t->packed_keys.assign(16, kEmptyKey);
+    t->packed_answers.assign(16, 0);
+  } else {
+    t->slots.assign(16, 0);
+  }
   t->context = static_cast<std::uint32_t>(contexts_.size() - 1);
   if (!active_.empty()) {
     const Active& a = active_.back();
@@ -1203,9 +1285,15 @@ Status Solver::Machine::Open(RelationId relation, std::vector<Value> call) {
     return Status();
   }
   if (source_[relation] != Source::kDerived) {
+    // An asked relation's table is its question's key, wider than the call:
+    // answers are filtered against the call (an identity projection).
+    direct_call_ = call;
     auto t = Complete(relation, std::move(call));
     if (!t.ok()) return t.status();
     query_table_ = *t;
+    project_ = true;
+    projection_.clear();
+    for (std::size_t i = 0; i < direct_call_.size(); ++i) projection_.push_back(static_cast<std::uint16_t>(i));
     return Status();
   }
   query_table_ = NewTable(relation, std::move(call));

@@ -6,13 +6,6 @@ namespace syllo::engine {
 
 namespace {
 
-std::string Bound(double v) {
-  if (v == static_cast<double>(static_cast<long long>(v))) return std::to_string(static_cast<long long>(v));
-  std::ostringstream s;
-  s << v;
-  return s.str();
-}
-
 std::string Hint(const AskSpec& spec) {
   switch (spec.kind) {
     case AskKind::kYesNo: return "yes/no/unknown/why";
@@ -24,7 +17,7 @@ std::string Hint(const AskSpec& spec) {
     case AskKind::kNumber: {
       std::ostringstream s;
       s << "a number";
-      if (spec.min && spec.max) s << " " << Bound(*spec.min) << ".." << Bound(*spec.max);
+      if (spec.min && spec.max) s << " " << FormatBound(*spec.min) << ".." << FormatBound(*spec.max);
       s << "/unknown/why";
       return s.str();
     }

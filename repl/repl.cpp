@@ -187,7 +187,8 @@ class Repl {
       line += q.variables[i] + " = " + a.row[i].ToString();
     }
     if (line.empty()) line = "true";
-    std::string cf = engine::FormatCertainty(*q.spec, a.certainty);
+    // Certain answers print plainly, as in Prolog; others with their certainty.
+    std::string cf = a.certainty == 1.0 ? "" : engine::FormatCertainty(*q.spec, a.certainty);
     if (!cf.empty()) line += " (" + cf + ")";
     return line;
   }

@@ -116,6 +116,8 @@ std::unique_ptr<CompiledQuery> CompileQuery(LoadedProgram& loaded, const std::st
   auto out = std::make_unique<CompiledQuery>();
   out->spec = std::move(spec).value();
   out->relation = out->spec->queries.back().relation;
+  std::string shown = goal.substr(2, goal.size() - 3);  // without "?-" and "."
+  out->spec->queries.back().text = Trim(shown);
   for (const auto& c : out->spec->relations[out->relation].columns) out->variables.push_back(c.name);
   return out;
 }
