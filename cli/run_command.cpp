@@ -12,6 +12,7 @@
 #include "engine/rete_network.h"
 #include "engine/watch_printer.h"
 #include "kb/knowledge_base.h"
+#include "kb/program_facts.h"
 
 namespace syllo::cli {
 
@@ -30,32 +31,16 @@ struct RunOptions {
   bool save = false;
 };
 
-// Asserts the facts a knowledge base holds for the program's relations. A stored
-// relation whose columns differ from the program's is an error naming both.
+// Asserts the facts a knowledge base holds for the program's relations (see
+// kb::ForEachProgramFact for what is left out).
 Status LoadFromKb(kb::KnowledgeBase& base, engine::ForwardSession& session) {
-  engine::WorkingMemory stored;
-  if (Status s = base.LoadInto(stored); !s.ok()) return s;
-  const engine::ProgramSpec& spec = session.program();
-  for (engine::RelationId id = 0; id < stored.relation_count(); ++id) {
-    const engine::Relation& rel = stored.at(id);
-    auto target = spec.FindRelation(rel.name());
-    if (!target) continue;  // the KB may hold relations this program does not use
-    if (spec.relations[*target].columns != rel.columns()) {
-      return Status::AlreadyExists("relation " + engine::DescribeSignature(rel.name(), spec.relations[*target].columns) +
-                                   " conflicts with " + engine::DescribeSignature(rel.name(), rel.columns()) +
-                                   " stored in " + base.path());
-    }
-    Status status;
-    rel.ForEach([&](engine::FactId f) {
-      if (!status.ok()) return;
-      auto row = rel.row(f);
-      auto r = session.Assert(*target, std::vector<engine::Value>(row.begin(), row.end()), rel.certainty(f),
-                              rel.origin(f));
-      if (!r.ok()) status = r.status();
-    });
-    if (!status.ok()) return status;
-  }
-  return Status::Ok();
+  return kb::ForEachProgramFact(base, session.program(),
+                                [&](engine::RelationId r, std::span<const engine::Value> row, double cf,
+                                    engine::Origin origin) -> Status {
+                                  auto added = session.Assert(r, std::vector<engine::Value>(row.begin(), row.end()),
+                                                              cf, origin);
+                                  return added.ok() ? Status() : added.status();
+                                });
 }
 
 int RunProgram(const RunOptions& options, const CommandContext& ctx) {

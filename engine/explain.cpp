@@ -372,6 +372,7 @@ Result<std::string> ExplainWhyNot(Solver& solver, RelationId relation, std::span
   for (const Answer& a : *answers) {
     out << "  " << FormatAtom(program, relation, a.row) << " is known with " << FormatCertainty(program, a.certainty);
     if (a.provenance.origin == Origin::kUser) out << " (your answer)";
+    if (a.provenance.origin == Origin::kDerived) out << ", all the evidence below combined";
     out << ", which does not pass the threshold";
     if (program.threshold > 0) out << " " << program.threshold;
     out << ".\n";
@@ -397,9 +398,15 @@ Result<std::string> ExplainWhyNot(Solver& solver, RelationId relation, std::span
     }
     out << "  " << RuleTitle(rule) << ": ";
     if (!bodies.empty()) {
-      out << "its conditions hold, but what it concludes";
-      if (program.semantics != Semantics::kBoolean) out << " (body certainty " << bodies.front() << ")";
-      out << " does not pass the threshold.\n";
+      const CertaintySemantics& sem = SemanticsFor(program.semantics);
+      double contributed = sem.Apply(bodies.front(), rule.certainty);
+      for (std::size_t i = 1; i < bodies.size(); ++i) contributed = sem.Combine(contributed, sem.Apply(bodies[i], rule.certainty));
+      out << "its conditions hold";
+      if (program.semantics != Semantics::kBoolean) {
+        out << " and it contributes " << FormatCertainty(program, contributed)
+            << (contributed < 0 ? " (evidence against)" : "");
+      }
+      out << ".\n";
       continue;
     }
     if (progress.deepest >= rule.conditions.size()) {

@@ -1131,6 +1131,7 @@ Status Solver::Machine::Ask(std::uint32_t table) {
   }
   if (tables_[table]->size() > 0) return Status();  // known already: a fact, a rule, or an earlier reply
   if (solver_.options_.asker == nullptr || asked_keys_.count({rel, key}) > 0) return Status();
+  if (solver_.options_.answered_unknown && solver_.options_.answered_unknown(rel, key)) return Status();
   Question q;
   q.spec = &spec;
   q.key = key;
@@ -1151,7 +1152,10 @@ Status Solver::Machine::Ask(std::uint32_t table) {
       cf = sem == Semantics::kMycin ? -reply->certainty : sem == Semantics::kBoolean ? 0.0 : 1.0 - reply->certainty;
       break;
     case Reply::Kind::kUnknown:
-      if (spec.kind != AskKind::kYesNo || sem != Semantics::kMycin) return Status();
+      if (spec.kind != AskKind::kYesNo || sem != Semantics::kMycin) {
+        if (solver_.options_.on_unknown) solver_.options_.on_unknown(rel, key);
+        return Status();
+      }
       cf = 0.0;  // MYCIN's "unknown": recorded, so the question is not asked again
       break;
     case Reply::Kind::kValue: row.push_back(reply->value); break;

@@ -49,6 +49,11 @@ struct SolverOptions {
   // Called for every reply the user gives, with the fact that records it
   // (origin user), so the caller can keep it (working memory, knowledge base).
   std::function<void(RelationId, std::span<const Value> row, double certainty)> on_user_answer;
+  // Questions answered `unknown` that no fact records (one_of and number
+  // questions): told to the caller, and asked of it before a question, so a
+  // session spanning several solvers asks each question once.
+  std::function<void(RelationId, std::span<const Value> key)> on_unknown;
+  std::function<bool(RelationId, std::span<const Value> key)> answered_unknown;
 };
 
 // A relation and a tuple of values (kNone where free): a goal, as a hash key.

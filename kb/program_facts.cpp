@@ -26,8 +26,15 @@ Status ForEachProgramFact(KnowledgeBase& base, const engine::ProgramSpec& progra
     const engine::Relation* rel = stored.Get(name);
     if (rel == nullptr) continue;
     engine::RelationId target = *program.FindRelation(name);
+    bool derives = false;
+    for (const auto& rule : program.rules) {
+      derives = derives || (rule.kind == engine::RuleKind::kLogical && rule.head_relation == target);
+    }
     Status status;
     rel->ForEach([&](engine::FactId f) {
+      // A derived fact of a relation this program derives is a conclusion its
+      // rules draw again: loading it as a fact would count its evidence twice.
+      if (derives && rel->origin(f) == engine::Origin::kDerived) return;
       if (status.ok()) status = sink(target, rel->row(f), rel->certainty(f), rel->origin(f));
     });
     if (!status.ok()) return status;

@@ -17,7 +17,9 @@ using FactSink = std::function<Status(engine::RelationId, std::span<const engine
 // Calls `sink` for every fact stored for a relation the program declares
 // (relations the program does not use are left alone). A stored relation whose
 // columns differ from the program's is an error naming both signatures.
-// Relations named in `skip` are checked but not read.
+// Relations named in `skip` are checked but not read. Facts stored with origin
+// `derived` of a relation the program's logical rules conclude are left out:
+// the rules conclude them again (with their justifications).
 Status ForEachProgramFact(KnowledgeBase& base, const engine::ProgramSpec& program, const FactSink& sink,
                           const std::vector<std::string>& skip = {});
 

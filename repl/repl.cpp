@@ -200,6 +200,10 @@ class Repl {
     so.on_user_answer = [replies](engine::RelationId r, std::span<const engine::Value> row, double cf) {
       replies->emplace_back(r, std::vector<engine::Value>(row.begin(), row.end()), cf);
     };
+    so.on_unknown = [this](engine::RelationId r, std::span<const engine::Value> key) { session_.RecordUnknown(r, key); };
+    so.answered_unknown = [this](engine::RelationId r, std::span<const engine::Value> key) {
+      return session_.AnsweredUnknown(r, key);
+    };
     return std::make_unique<engine::Solver>(q.spec, session_.forward().memory(), std::move(so));
   }
 

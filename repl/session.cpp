@@ -34,6 +34,7 @@ bool Session::Load(const std::string& path) {
 
 bool Session::Reset() {
   changes_.clear();
+  unknowns_.clear();
   return Rebuild();
 }
 
@@ -148,6 +149,18 @@ void Session::RecordReply(engine::RelationId relation, std::vector<engine::Value
     });
     if (!s.ok()) Error("could not record the reply in " + kb_->path() + ": " + s.message());
   }
+}
+
+void Session::RecordUnknown(engine::RelationId relation, std::span<const engine::Value> key) {
+  unknowns_.emplace_back(spec_->relations[relation].name, std::vector<engine::Value>(key.begin(), key.end()));
+}
+
+bool Session::AnsweredUnknown(engine::RelationId relation, std::span<const engine::Value> key) const {
+  const std::string& name = spec_->relations[relation].name;
+  for (const auto& [r, k] : unknowns_) {
+    if (r == name && std::equal(k.begin(), k.end(), key.begin(), key.end())) return true;
+  }
+  return false;
 }
 
 std::unique_ptr<rules::CompiledQuery> Session::CompileQuery(const std::string& text) {

@@ -57,6 +57,10 @@ class Session {
   // A reply to a question: a fact with origin `user`, kept in working memory and
   // written to the knowledge base at once, so a consultation can be resumed.
   void RecordReply(engine::RelationId relation, std::vector<engine::Value> row, double certainty);
+  // `unknown` to a question no fact can record (one_of, number): remembered for
+  // this session so it is not asked again.
+  void RecordUnknown(engine::RelationId relation, std::span<const engine::Value> key);
+  bool AnsweredUnknown(engine::RelationId relation, std::span<const engine::Value> key) const;
 
   // `?- goal.` compiled against the program; null with diagnostics on errors.
   std::unique_ptr<rules::CompiledQuery> CompileQuery(const std::string& text);
@@ -88,6 +92,7 @@ class Session {
   std::unique_ptr<engine::WatchPrinter> watch_;
   std::unique_ptr<kb::KnowledgeBase> kb_;
   std::vector<Change> changes_;
+  std::vector<std::pair<std::string, std::vector<engine::Value>>> unknowns_;  // by relation name
 };
 
 }  // namespace syllo::repl
