@@ -61,14 +61,14 @@ class Repl {
         asker_(std::cout, &ReadReply, !options.interactive) {}
 
   int Run() {
+    InterruptHandlerScope interrupts;  // from the start: Ctrl-C never kills the REPL
+    SetInterruptHook(&OnInterrupt);
     if (!session_.Open(options_.packs, options_.db)) return 1;
     LineEditorOptions eo;
     eo.interactive = options_.interactive;
     eo.history_file = options_.history_file;
     editor_ = LineEditor::Create(eo);
     editor_->SetCompleter([this](std::string_view line, std::string_view word) { return Complete(line, word); });
-    InterruptHandlerScope interrupts;
-    SetInterruptHook(&OnInterrupt);
     if (options_.interactive) {
       std::cout << "Syllo 0.1: " << Describe() << "\nType ?- goal. to ask, :help for commands, :quit to leave.\n";
     }
@@ -333,6 +333,10 @@ class Repl {
   }
 
   void Facts(const std::string& name) {
+    {
+      RunningScope<engine::ForwardSession> running(running_forward, &session_.forward());
+      session_.forward().Settle();  // what the logical rules conclude is part of what is known
+    }
     const auto& spec = *session_.spec();
     const engine::WorkingMemory& wm = session_.forward().memory();
     bool found = name.empty();
@@ -414,6 +418,7 @@ class Repl {
       Fail("no knowledge base: start the REPL with --db FILE");
       return;
     }
+    session_.forward().Settle();
     kb::SaveOptions save;
     for (const auto& r : session_.spec()->relations) {
       if (!r.auxiliary) save.relations.push_back(r.name);

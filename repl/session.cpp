@@ -81,7 +81,9 @@ bool Session::Rebuild() {
     if (Apply(c)) kept.push_back(c);
   }
   changes_ = std::move(kept);
-  forward_->Settle();
+  // Not settled here: forward chaining runs at :run (or when :facts, :agenda
+  // or :save need it), so opening a big recursive pack to ask a few goals
+  // does not first derive its whole closure. Queries derive what they need.
   return true;
 }
 
@@ -114,7 +116,6 @@ bool Session::AssertText(const std::string& text) {
            engine::Origin::kAsserted};
   if (!Apply(c)) return false;
   changes_.push_back(std::move(c));
-  forward_->Settle();
   return true;
 }
 
@@ -133,14 +134,13 @@ bool Session::RetractText(const std::string& text) {
            engine::Origin::kAsserted};
   Apply(c);
   changes_.push_back(std::move(c));
-  forward_->Settle();
+  forward_->Settle();  // a retraction takes effect in working memory when propagated
   return true;
 }
 
 void Session::RecordReply(engine::RelationId relation, std::vector<engine::Value> row, double certainty) {
   Change c{Change::Kind::kAssert, spec_->relations[relation].name, row, certainty, engine::Origin::kUser};
   if (Apply(c)) changes_.push_back(c);
-  forward_->Settle();
   if (kb_ != nullptr) {
     Status s = kb_->InTransaction([&] {
       if (Status d = kb_->DeclareRelation(c.relation, spec_->relations[relation].columns); !d.ok()) return d;

@@ -208,5 +208,28 @@ TEST_F(ReplPty, CtrlCDropsTheLineAndTheReplGoesOn) {
   EXPECT_TRUE(Shows("Z = cid"));
 }
 
+TEST_F(ReplPty, CtrlCStopsARunningQueryAndTheReplGoesOn) {
+  // A left-recursive closure over a 3000-node chain: 4.5 million answers, far
+  // more than the time between Enter and Ctrl-C allows.
+  std::string pack = "pragma semantics boolean.\n"
+                     "relation edge(a: symbol, b: symbol).\nrelation path(a: symbol, b: symbol).\n"
+                     "path(X, Y) :- edge(X, Y).\npath(X, Z) :- path(X, Y), edge(Y, Z).\n";
+  for (int i = 0; i < 3000; ++i) pack += "edge(n" + std::to_string(i) + ", n" + std::to_string(i + 1) + ").\n";
+  WriteFile(pack_, pack);
+  ASSERT_NO_FATAL_FAILURE(StartRepl());
+
+  tmux_->Type("?- path(X, Y), Y = nowhere.");
+  tmux_->Press({"Enter"});
+  ASSERT_TRUE(PromptIs("syllo> ?- path(X, Y), Y = nowhere."));
+  tmux_->Press({"C-c"});
+  EXPECT_TRUE(Shows("% interrupted"));
+  ASSERT_TRUE(PromptIs("syllo>"));
+  EXPECT_FALSE(tmux_->Exited());
+
+  tmux_->Type("?- edge(n0, X).");
+  tmux_->Press({"Enter"});
+  EXPECT_TRUE(Shows("X = n1"));
+}
+
 }  // namespace
 }  // namespace syllo::testing
