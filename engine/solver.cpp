@@ -63,10 +63,11 @@ bool RowEquals(std::span<const Value> a, std::span<const Value> b) {
 }
 
 // Values bound into a frame must be the column's kind; ints widen to floats.
+// kNone (a free argument of a call) conforms.
 bool ConformRow(const std::vector<Column>& columns, std::vector<Value>& row) {
   for (std::size_t i = 0; i < row.size(); ++i) {
     ValueKind want = columns[i].type.kind;
-    if (row[i].kind() == want || want == ValueKind::kNone) continue;
+    if (row[i].kind() == want || want == ValueKind::kNone || row[i].kind() == ValueKind::kNone) continue;
     if (want == ValueKind::kFloat && row[i].kind() == ValueKind::kInt) {
       row[i] = Value::Float(static_cast<double>(row[i].as_int()));
       continue;
@@ -112,7 +113,6 @@ class Solver::Machine {
     std::vector<std::uint64_t> packed_keys;      // kEmptyKey where free
     std::vector<std::uint32_t> packed_answers;   // the answer at each used key
     std::vector<std::uint32_t> consumers;
-    std::uint32_t context = 0;
     bool complete = false;
     Provenance model;  // neural tables: the model that answered
     // Who called it first (for `why`).
@@ -983,7 +983,6 @@ std::uint32_t Solver::Machine::NewTable(RelationId relation, std::vector<Value> 
   } else {
     t->slots.assign(16, 0);
   }
-  t->context = static_cast<std::uint32_t>(contexts_.size() - 1);
   if (!active_.empty()) {
     const Active& a = active_.back();
     t->creator_rule = compiled_[a.compiled].rule;
@@ -1265,15 +1264,10 @@ Status Solver::Machine::Open(RelationId relation, std::vector<Value> call) {
   }
   CloseQuery();
   if (!ConformRow(program_.relations[relation].columns, call)) {
-    // Free arguments are kNone and conform; a bound one of the wrong kind matches nothing.
-    for (std::size_t i = 0; i < call.size(); ++i) {
-      if (call[i].kind() != ValueKind::kNone && call[i].kind() != program_.relations[relation].columns[i].type.kind &&
-          !(call[i].is_number() && program_.relations[relation].columns[i].type.kind == ValueKind::kFloat)) {
-        query_table_ = NewTable(relation, call);
-        tables_[query_table_]->complete = true;
-        return Status();
-      }
-    }
+    // A bound argument of another kind than its column matches nothing.
+    query_table_ = NewTable(relation, call);
+    tables_[query_table_]->complete = true;
+    return Status();
   }
   if (auto direct = DirectGoal(relation, call)) {
     std::vector<std::uint16_t> projection = std::move(projection_);
