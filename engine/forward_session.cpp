@@ -2,13 +2,13 @@
 // propagation, truth maintenance. See forward_session.h for the model.
 #include "engine/forward_session.h"
 
-#include "engine/aggregate.h"
-
 #include <algorithm>
 #include <array>
 #include <cassert>
 #include <cmath>
 #include <ostream>
+
+#include "engine/aggregate.h"
 
 namespace syllo::engine {
 

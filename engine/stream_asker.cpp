@@ -49,6 +49,12 @@ Result<Reply> StreamAsker::Ask(const Question& question, const WhyFunction& why)
       out_ << last_why_;
       continue;
     }
+    if (!line.empty() && line[0] == ':') {
+      // A command is not a reply: stop the consultation rather than misread
+      // it, and leave the command for the caller to run.
+      pending_command_ = line;
+      return Status::Cancelled("the consultation stopped at " + line + "; the replies given so far are kept");
+    }
     auto reply = ParseReply(*question.spec, line);
     if (reply.ok()) return reply;
     out_ << "  " << reply.status().message() << "\n";

@@ -78,6 +78,8 @@ class Repl {
       if (status == LineEditor::ReadStatus::kEof) break;
       if (status == LineEditor::ReadStatus::kInterrupted) continue;
       if (!Dispatch(Trim(unit))) break;
+      // A command typed at a question stopped the consultation: run it now.
+      if (std::string command = asker_.TakePendingCommand(); !command.empty() && !Dispatch(command)) break;
       std::cout << std::flush;
     }
     SetInterruptHook(nullptr);

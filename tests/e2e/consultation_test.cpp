@@ -617,6 +617,16 @@ TEST_F(Consultation, PlainQueriesAssertAndRetract) {
 }
 
 // (l) The exit status of a script: 1 when some unit had an error, 0 otherwise.
+// A `:command` typed at a question is not taken as a reply: the consultation
+// stops (keeping the replies given) and the command runs.
+TEST_F(Consultation, ACommandAtAQuestionStopsTheConsultationAndRuns) {
+  CommandResult r = Repl(":consult diagnosis(my_car, F)\nno\n:facts cranks\n");
+  EXPECT_NE(r.out.find("% stopped: the consultation stopped at :facts cranks"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("cranks(my_car) cf -1."), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("not 'no'"), std::string::npos) << r.out;
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
 TEST_F(Consultation, ExitStatusTellsWhetherAnyUnitFailed) {
   EXPECT_EQ(Repl("?- car(C, _, _).\n:facts car\n:rules\n:help\n").exit_code, 0);
   EXPECT_EQ(Repl("").exit_code, 0);
