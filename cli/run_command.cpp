@@ -29,6 +29,7 @@ struct RunOptions {
   bool stats = false;
   std::string db;
   bool save = false;
+  bool justifications = true;
 };
 
 // Asserts the facts a knowledge base holds for the program's relations (see
@@ -41,6 +42,31 @@ Status LoadFromKb(kb::KnowledgeBase& base, engine::ForwardSession& session) {
                                                               cf, origin);
                                   return added.ok() ? Status() : added.status();
                                 });
+}
+
+// Every way each derived fact of a user relation was concluded.
+std::vector<kb::JustificationRow> JustificationRows(const engine::ForwardSession& session) {
+  std::vector<kb::JustificationRow> rows;
+  const engine::ProgramSpec& spec = session.program();
+  for (engine::RelationId id = 0; id < spec.relations.size(); ++id) {
+    if (spec.relations[id].auxiliary) continue;
+    const engine::Relation& rel = session.memory().at(id);
+    rel.ForEach([&](engine::FactId f) {
+      if (rel.origin(f) != engine::Origin::kDerived) return;
+      const std::string fact = session.FormatFact({id, f});
+      for (const engine::Justification& j : session.Justifications({id, f})) {
+        kb::JustificationRow row;
+        row.relation = rel.name();
+        row.fact = fact;
+        row.rule = spec.rules[j.rule].name;
+        row.location = spec.rules[j.rule].location;
+        row.certainty = j.certainty;
+        for (engine::FactRef p : j.facts) row.premises.push_back(session.FormatFact(p));
+        rows.push_back(std::move(row));
+      }
+    });
+  }
+  return rows;
 }
 
 int RunProgram(const RunOptions& options, const CommandContext& ctx) {
@@ -115,7 +141,12 @@ int RunProgram(const RunOptions& options, const CommandContext& ctx) {
     for (const auto& r : compiled->spec->relations) {
       if (!r.auxiliary) save.relations.push_back(r.name);
     }
-    if (Status s = base->SaveFrom(session.memory(), save); !s.ok()) {
+    Status s = base->InTransaction([&]() -> Status {
+      if (Status saved = base->SaveFrom(session.memory(), save); !saved.ok()) return saved;
+      if (!options.justifications) return Status::Ok();
+      return base->SaveJustifications(JustificationRows(session));
+    });
+    if (!s.ok()) {
       std::cerr << "syllo run: cannot save to " << options.db << ": " << s.message() << "\n";
       return s.code() == StatusCode::kIoError ? kExitIoError : kExitInputError;
     }
@@ -149,7 +180,10 @@ void AddRunCommand(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--show", options->show, "Print the facts of these relations at the end")->delimiter(',');
   cmd->add_flag("--stats", options->stats, "Print firings, derivations, facts and time to stderr");
   cmd->add_option("--db", options->db, "Knowledge base: its facts for the program's relations are asserted first");
-  cmd->add_flag("--save", options->save, "Write the facts (derived ones with origin 'derived') back to --db");
+  cmd->add_flag("--save", options->save,
+                "Write the facts back to --db, derived ones with origin 'derived' and their justifications");
+  cmd->add_flag("!--no-justifications", options->justifications,
+                "With --save: leave out the justifications (the rule and matched facts of each derivation)");
   cmd->footer("Exit status: 0 the run ended (agenda empty, halt, or a limit: said on stderr), 1 program errors.");
   cmd->callback([options, &ctx] { ctx.exit_code = RunProgram(*options, ctx); });
 }

@@ -6,6 +6,8 @@
 #include <optional>
 #include <set>
 
+#include <nlohmann/json.hpp>
+
 #include "kb/fact_io.h"
 #include "kb/fnv_hash.h"
 #include "kb/identifier.h"
@@ -411,6 +413,72 @@ Status KnowledgeBase::SaveFrom(const engine::WorkingMemory& wm, const SaveOption
     }
     return Status::Ok();
   });
+}
+
+// ---- Justifications ----------------------------------------------------------------
+
+Status KnowledgeBase::SaveJustifications(std::span<const JustificationRow> rows) {
+  return InTransaction([&]() -> Status {
+    std::string last_relation, last_fact;
+    for (const JustificationRow& row : rows) {
+      if (row.relation == last_relation && row.fact == last_fact) continue;
+      last_relation = row.relation;
+      last_fact = row.fact;
+      auto stmt = db_->Prepare("DELETE FROM syllo_justifications WHERE relation = ?1 AND fact = ?2");
+      if (!stmt.ok()) return stmt.status();
+      if (Status s = (*stmt)->BindText(1, row.relation); !s.ok()) return s;
+      if (Status s = (*stmt)->BindText(2, row.fact); !s.ok()) return s;
+      if (Status s = (*stmt)->Run(); !s.ok()) return s;
+    }
+    for (const JustificationRow& row : rows) {
+      auto stmt = db_->Prepare(
+          "INSERT INTO syllo_justifications (relation, fact, rule, location, certainty, premises) "
+          "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+      if (!stmt.ok()) return stmt.status();
+      nlohmann::json premises = row.premises;
+      Statement& st = **stmt;
+      for (Status s : {st.BindText(1, row.relation), st.BindText(2, row.fact), st.BindText(3, row.rule),
+                       st.BindText(4, row.location), st.BindDouble(5, row.certainty),
+                       st.BindText(6, premises.dump())}) {
+        if (!s.ok()) return s;
+      }
+      if (Status s = st.Run(); !s.ok()) return s;
+    }
+    return Status::Ok();
+  });
+}
+
+Result<std::vector<JustificationRow>> KnowledgeBase::Justifications(const std::string& relation,
+                                                                     const std::string& fact) {
+  auto stmt = db_->Prepare(
+      "SELECT relation, fact, rule, location, certainty, premises FROM syllo_justifications "
+      "WHERE relation = ?1 AND (?2 = '' OR fact = ?2) ORDER BY id");
+  if (!stmt.ok()) return stmt.status();
+  Statement& st = **stmt;
+  if (Status s = st.BindText(1, relation); !s.ok()) return s;
+  if (Status s = st.BindText(2, fact); !s.ok()) return s;
+  std::vector<JustificationRow> out;
+  for (;;) {
+    auto more = st.Step();
+    if (!more.ok()) return more.status();
+    if (!*more) break;
+    JustificationRow row;
+    row.relation = std::string(st.ColumnText(0));
+    row.fact = std::string(st.ColumnText(1));
+    row.rule = std::string(st.ColumnText(2));
+    row.location = std::string(st.ColumnText(3));
+    row.certainty = st.ColumnDouble(4);
+    auto premises = nlohmann::json::parse(st.ColumnText(5), nullptr, false);
+    if (premises.is_discarded() || !premises.is_array()) {
+      return Status::Corruption("a stored justification of " + row.fact + " in " + path_ + " is not a JSON list");
+    }
+    for (const auto& p : premises) {
+      if (!p.is_string()) return Status::Corruption("a stored premise of " + row.fact + " is not text");
+      row.premises.push_back(p.get<std::string>());
+    }
+    out.push_back(std::move(row));
+  }
+  return out;
 }
 
 // ---- Import and export -----------------------------------------------------------

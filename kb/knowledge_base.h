@@ -89,6 +89,18 @@ struct SaveOptions {
   std::vector<engine::Origin> origins;  // empty: facts of every origin
 };
 
+// One way a derived fact was concluded, as `syllo run --save` stores it: the
+// fact and its premises in the rule language's text (`path(a, c)`), so they
+// read the same whatever ids the facts have in this or any other session.
+struct JustificationRow {
+  std::string relation;
+  std::string fact;
+  std::string rule;      // the rule's name
+  std::string location;  // where the rule is written: file:line:col
+  double certainty = 1.0;                // what this derivation gives
+  std::vector<std::string> premises;     // the facts its conditions matched, in order
+};
+
 struct KbStats {
   int schema_version = 0;
   std::string journal_mode;
@@ -139,6 +151,13 @@ class KnowledgeBase {
   // Declares the relations of `wm` here (a conflict is an error) and upserts
   // their facts, in one transaction.
   Status SaveFrom(const engine::WorkingMemory& wm, const SaveOptions& options = {});
+
+  // Replaces the stored justifications of every fact named in `rows` with
+  // those rows, in one transaction.
+  Status SaveJustifications(std::span<const JustificationRow> rows);
+  // The stored justifications of a relation's facts (of one fact if `fact` is
+  // not empty), in the order they were saved.
+  Result<std::vector<JustificationRow>> Justifications(const std::string& relation, const std::string& fact = "");
 
   // Imports CSV (header row of column names, any order, optional cf and origin
   // columns) or JSON lines (one object per line, keys = column names, optional

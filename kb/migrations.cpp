@@ -26,6 +26,17 @@ const std::vector<Migration>& Migrations() {
        "  hash TEXT NOT NULL,"
        "  loaded_at TEXT NOT NULL"
        ");"},
+      {3, "justifications of derived facts: the rule and the facts it matched",
+       "CREATE TABLE syllo_justifications ("
+       "  id INTEGER PRIMARY KEY,"
+       "  relation TEXT NOT NULL,"
+       "  fact TEXT NOT NULL,"
+       "  rule TEXT NOT NULL,"
+       "  location TEXT NOT NULL,"
+       "  certainty REAL NOT NULL,"
+       "  premises TEXT NOT NULL"
+       ");"
+       "CREATE INDEX syllo_justifications_fact ON syllo_justifications(relation, fact);"},
   };
   return kList;
 }

@@ -63,6 +63,27 @@ TEST_F(KbRunTest, RunDerivesAndPrints) {
   EXPECT_NE(r.err.find("stats: firings=3 derivations="), std::string::npos) << r.err;
 }
 
+TEST_F(KbRunTest, SaveWritesEachDerivedFactWithItsJustifications) {
+  WriteFile(dir_ + "/tc.syl",
+            "relation edge(a: symbol, b: symbol).\nrelation path(a: symbol, b: symbol).\n"
+            "path(X, Y) :- edge(X, Y).\npath(X, Z) :- edge(X, Y), path(Y, Z).\n"
+            "edge(a, b). edge(b, c).\n");
+  ASSERT_EQ(RunSyllo("run " + Path("tc.syl") + " --db " + Path("j.db") + " --save").exit_code, 0);
+  auto rows = [&](const std::string& sql) {
+    return RunShell("sqlite3 -separator ' | ' " + Path("j.db") + " \"" + sql + "\"").out;
+  };
+  // path(a, c) has one derivation: path#2 over edge(a, b) and path(b, c).
+  EXPECT_EQ(rows("SELECT rule, premises FROM syllo_justifications WHERE fact = 'path(a, c)'"),
+            "path#2 | [\"edge(a, b)\",\"path(b, c)\"]\n");
+  EXPECT_EQ(rows("SELECT count(*) FROM syllo_justifications"), "3\n");
+  // Saving again replaces them; --no-justifications leaves what is there alone.
+  ASSERT_EQ(RunSyllo("run " + Path("tc.syl") + " --db " + Path("j.db") + " --save").exit_code, 0);
+  EXPECT_EQ(rows("SELECT count(*) FROM syllo_justifications"), "3\n");
+  ASSERT_EQ(RunSyllo("run " + Path("tc.syl") + " --db " + Path("k.db") + " --save --no-justifications").exit_code, 0);
+  EXPECT_EQ(rows("SELECT count(*) FROM rel_path").empty(), false);
+  EXPECT_EQ(RunShell("sqlite3 " + Path("k.db") + " 'SELECT count(*) FROM syllo_justifications'").out, "0\n");
+}
+
 TEST_F(KbRunTest, RunLimitsAreReported) {
   WriteFile(dir_ + "/grow.syl", "relation n(v: int).\nn(0).\nrule grow when n(X) then assert n(X + 1).\n");
   CommandResult r = RunSyllo("run " + Path("grow.syl") + " --max-firings 25 --show n");

@@ -41,10 +41,14 @@ std::string ReadFile(const std::string& path) {
 }
 
 CommandResult RunSyllo(const std::string& args, const std::string& input) {
+  return RunShell("'" + SylloBinary() + "' " + args, input);
+}
+
+CommandResult RunShell(const std::string& command, const std::string& input) {
   std::string dir = MakeTempDir();
   std::string in = dir + "/in", out = dir + "/out", err = dir + "/err";
   WriteFile(in, input);
-  std::string cmd = "'" + SylloBinary() + "' " + args + " <'" + in + "' >'" + out + "' 2>'" + err + "'";
+  std::string cmd = "(" + command + ") <'" + in + "' >'" + out + "' 2>'" + err + "'";
   int status = std::system(cmd.c_str());
   CommandResult r;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);

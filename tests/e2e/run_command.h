@@ -19,6 +19,8 @@ std::string SourceDir();
 std::string MakeTempDir();
 // Runs `syllo ARGS` through /bin/sh with stdin from `input`; ARGS is shell syntax.
 CommandResult RunSyllo(const std::string& args, const std::string& input = "");
+// Runs any shell command the same way (e.g. sqlite3 to look inside a KB).
+CommandResult RunShell(const std::string& command, const std::string& input = "");
 void WriteFile(const std::string& path, const std::string& text);
 std::string ReadFile(const std::string& path);
 

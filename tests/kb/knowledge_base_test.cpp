@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 
 #include "engine/tensor_pool.h"
 #include "kb/fnv_hash.h"
@@ -44,7 +45,7 @@ TEST(KnowledgeBaseTest, CreatesSchemaAndReopensWithRelationsAndFacts) {
   EXPECT_EQ(info->fact_count, 1);
   auto stats = kb->Stats();
   ASSERT_TRUE(stats.ok());
-  EXPECT_EQ(stats->schema_version, 2);
+  EXPECT_EQ(stats->schema_version, 3);
   EXPECT_EQ(stats->journal_mode, "wal");
   EXPECT_GT(stats->file_bytes, 0);
   EXPECT_TRUE(kb->IntegrityCheck().ok());
@@ -313,6 +314,56 @@ TEST(KnowledgeBaseTest, NonDatabaseFileIsRefused) {
   auto kb = KnowledgeBase::Open(path, OpenMode::kReadWrite);
   ASSERT_FALSE(kb.ok());
   EXPECT_EQ(kb.status().code(), StatusCode::kCorruption) << kb.status().ToString();
+}
+
+}  // namespace
+}  // namespace syllo::kb
+
+namespace syllo::kb {
+namespace {
+
+TEST(KnowledgeBaseJustifications, SavedRowsReadBackAndReplaceAFactsEarlierOnes) {
+  TempDir dir;
+  auto kb = OpenOrDie(dir.File("kb.db"));
+  std::vector<JustificationRow> first = {
+      {"path", "path(a, c)", "path#2", "tc.syl:5:1", 1.0, {"edge(a, b)", "path(b, c)"}},
+      {"path", "path(a, c)", "path#1", "tc.syl:4:1", 0.5, {"edge(a, c)"}},
+      {"path", "path(a, b)", "path#1", "tc.syl:4:1", 1.0, {"edge(a, b)"}},
+  };
+  ASSERT_TRUE(kb->SaveJustifications(first).ok());
+  auto all = kb->Justifications("path");
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[0].rule, "path#2");
+  EXPECT_EQ((*all)[0].premises, (std::vector<std::string>{"edge(a, b)", "path(b, c)"}));
+  EXPECT_EQ((*all)[1].certainty, 0.5);
+  EXPECT_EQ((*all)[1].location, "tc.syl:4:1");
+
+  // Saving path(a, c) again replaces both of its rows and leaves path(a, b).
+  std::vector<JustificationRow> again = {{"path", "path(a, c)", "path#1", "tc.syl:4:1", 1.0, {"edge(a, c)"}}};
+  ASSERT_TRUE(kb->SaveJustifications(again).ok());
+  auto ac = kb->Justifications("path", "path(a, c)");
+  ASSERT_TRUE(ac.ok());
+  ASSERT_EQ(ac->size(), 1u);
+  EXPECT_EQ((*ac)[0].certainty, 1.0);
+  EXPECT_EQ(kb->Justifications("path", "path(a, b)")->size(), 1u);
+  EXPECT_TRUE(kb->Justifications("edge")->empty());
+}
+
+TEST(KnowledgeBaseJustifications, AMalformedStoredRowIsCorruptionNotACrash) {
+  TempDir dir;
+  {
+    auto kb = OpenOrDie(dir.File("kb.db"));
+    std::vector<JustificationRow> rows = {{"p", "p(a)", "p#1", "x.syl:1:1", 1.0, {"q(a)"}}};
+    ASSERT_TRUE(kb->SaveJustifications(rows).ok());
+  }
+  ASSERT_EQ(std::system(("sqlite3 '" + dir.File("kb.db") +
+                         "' \"UPDATE syllo_justifications SET premises = 'not json'\"").c_str()),
+            0);
+  auto kb = OpenOrDie(dir.File("kb.db"));
+  auto rows = kb->Justifications("p");
+  ASSERT_FALSE(rows.ok());
+  EXPECT_EQ(rows.status().code(), StatusCode::kCorruption);
 }
 
 }  // namespace
