@@ -419,9 +419,24 @@ Status KnowledgeBase::SaveFrom(const engine::WorkingMemory& wm, const SaveOption
 
 Status KnowledgeBase::SaveJustifications(std::span<const JustificationRow> rows) {
   return InTransaction([&]() -> Status {
+    // Earlier rows of the facts saved now go. A relation with none stored yet
+    // (the common first save) skips the per-fact deletes.
     std::string last_relation, last_fact;
+    bool relation_has_rows = false;
     for (const JustificationRow& row : rows) {
-      if (row.relation == last_relation && row.fact == last_fact) continue;
+      if (row.relation != last_relation) {
+        auto any = db_->Prepare("SELECT EXISTS (SELECT 1 FROM syllo_justifications WHERE relation = ?1)");
+        if (!any.ok()) return any.status();
+        if (Status s = (*any)->BindText(1, row.relation); !s.ok()) return s;
+        auto stepped = (*any)->Step();
+        if (!stepped.ok()) return stepped.status();
+        relation_has_rows = *stepped && (*any)->ColumnInt(0) != 0;
+        last_fact.clear();
+      }
+      if (!relation_has_rows || (row.relation == last_relation && row.fact == last_fact)) {
+        last_relation = row.relation;
+        continue;
+      }
       last_relation = row.relation;
       last_fact = row.fact;
       auto stmt = db_->Prepare("DELETE FROM syllo_justifications WHERE relation = ?1 AND fact = ?2");
