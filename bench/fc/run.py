@@ -29,21 +29,19 @@ import argparse
 import json
 import os
 import re
-import resource
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
-import tempfile
-import time
 from collections import defaultdict, deque
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 SHARED = Path("/work/shared/bench/clips")
-GNU_TIME = "/usr/bin/time"
+
+sys.path.insert(0, str(HERE.parent))
+from process_run import GNU_TIME, fmt, log, run_once  # noqa: E402  (bench/process_run.py)
 
 # workload -> Syllo rules file (in bench/fc/)
 RULES = {
@@ -57,10 +55,6 @@ RULES = {
     "churn_pingpong": "churn_pingpong.syl",
 }
 ORDER = list(RULES)
-
-
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
 
 
 # ---------------------------------------------------------------- set-up
@@ -151,61 +145,6 @@ def write_data(workload, size, inst, gen, out):
 
 
 # ---------------------------------------------------------------- running
-
-class Run:
-    """One process run: status is "ok", "timeout", "exit N" or "signal N"."""
-
-    def __init__(self, status, wall, peak_mib, out, err):
-        self.status, self.wall, self.peak, self.out, self.err = status, wall, peak_mib, out, err
-
-
-def limit_memory(gib):
-    def apply():
-        os.setsid()
-        if gib > 0:
-            b = int(gib * 2 ** 30)
-            resource.setrlimit(resource.RLIMIT_AS, (b, b))
-    return apply
-
-
-def run_once(cmd, cwd, timeout, mem_gib, log_base):
-    """Run cmd under GNU time with stdin empty; stdout and stderr go to
-    log_base.out / .err. The whole process group is killed at the timeout."""
-    out_path, err_path = log_base.with_suffix(".out"), log_base.with_suffix(".err")
-    with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss, \
-            open(out_path, "w") as out, open(err_path, "w") as err:
-        argv = [GNU_TIME, "-f", "%M", "-o", rss.name, "--"] + cmd
-        t0 = time.monotonic()
-        p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=cwd,
-                             preexec_fn=limit_memory(mem_gib))
-        timed_out = False
-        try:
-            p.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            try:
-                os.killpg(p.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            p.wait()
-        wall = time.monotonic() - t0
-        words = rss.read().split()
-    # GNU time writes "Command exited with non-zero status N" or
-    # "Command terminated by signal N" before the figure.
-    peak = int(words[-1]) / 1024 if words and words[-1].isdigit() else None
-    text = " ".join(words)
-    m = re.search(r"terminated by signal (\d+)", text)
-    if timed_out:
-        status = "timeout"
-    elif m:
-        status = f"signal {m.group(1)}"
-    elif p.returncode != 0:
-        status = f"exit {p.returncode}"
-    else:
-        status = "ok"
-    return Run(status, wall, peak, out_path.read_text(errors="replace"),
-               err_path.read_text(errors="replace"))
-
 
 # ---------------------------------------------------------------- answers
 
@@ -453,10 +392,6 @@ def bench_row(row, args, ctx):
 
 
 # ---------------------------------------------------------------- report
-
-def fmt(x, digits=3):
-    return "-" if x is None else f"{x:.{digits}f}"
-
 
 def figures(row):
     c_t, s_t = Row.med(row.clips, "wall"), Row.med(row.syllo, "wall")
