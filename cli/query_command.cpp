@@ -37,21 +37,11 @@ double MillisSince(Clock::time_point t) {
 }
 
 std::string AnswerLine(const rules::CompiledQuery& q, const engine::Answer& a, bool tsv) {
+  if (!tsv) return engine::FormatAnswer(*q.spec, q.variables, a);
   std::string line;
   for (std::size_t i = 0; i < a.row.size(); ++i) {
-    if (tsv) {
-      if (i) line += '\t';
-      line += a.row[i].ToString();
-    } else {
-      if (i) line += ", ";
-      line += q.variables[i] + " = " + a.row[i].ToString();
-    }
-  }
-  if (!tsv) {
-    if (a.row.empty()) line = "true";
-    // Certain answers print plainly, as in Prolog; others with their certainty.
-    std::string cf = a.certainty == 1.0 ? "" : engine::FormatCertainty(*q.spec, a.certainty);
-    if (!cf.empty()) line += " (" + cf + ")";
+    if (i) line += '\t';
+    line += a.row[i].ToString();
   }
   return line;
 }

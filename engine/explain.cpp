@@ -265,6 +265,19 @@ std::string FormatHead(const ProgramSpec& program, const RuleSpec& rule, std::sp
   return s + ')';
 }
 
+std::string FormatAnswer(const ProgramSpec& program, const std::vector<std::string>& variables,
+                         const Answer& answer) {
+  std::string line;
+  for (std::size_t i = 0; i < answer.row.size(); ++i) {
+    if (i) line += ", ";
+    line += variables[i] + " = " + answer.row[i].ToString();
+  }
+  if (line.empty()) line = "true";
+  std::string cf = answer.certainty == 1.0 ? "" : FormatCertainty(program, answer.certainty);
+  if (!cf.empty()) line += " (" + cf + ")";
+  return line;
+}
+
 std::string FormatCertainty(const ProgramSpec& program, double certainty) {
   if (program.semantics == Semantics::kBoolean) return "";
   std::ostringstream s;

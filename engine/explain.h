@@ -23,6 +23,9 @@ std::string FormatCondition(const ProgramSpec& program, const RuleSpec& rule, co
                             std::span<const Value> frame);
 // A rule's head under the frame.
 std::string FormatHead(const ProgramSpec& program, const RuleSpec& rule, std::span<const Value> frame);
+// An answer as a query prints it: "X = a, Y = 1" ("true" with no variables),
+// with " (cf 0.8)" unless it is certain, as in Prolog.
+std::string FormatAnswer(const ProgramSpec& program, const std::vector<std::string>& variables, const Answer& answer);
 // "cf 0.8" under a semantics with certainties, "" under boolean.
 std::string FormatCertainty(const ProgramSpec& program, double certainty);
 // The question with {Var} replaced by the key's values.

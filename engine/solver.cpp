@@ -58,6 +58,15 @@ std::uint64_t HashRow(RelationId relation, std::span<const Value> row) {
   return h;
 }
 
+// The values of a call at the columns in `mask`, in column order: a lookup key.
+std::vector<Value> KeyOf(std::span<const Value> call, ColumnMask mask) {
+  std::vector<Value> key;
+  for (std::size_t i = 0; i < call.size(); ++i) {
+    if (mask & (ColumnMask{1} << i)) key.push_back(call[i]);
+  }
+  return key;
+}
+
 bool RowEquals(std::span<const Value> a, std::span<const Value> b) {
   return std::equal(a.begin(), a.end(), b.begin(), b.end());
 }
@@ -137,6 +146,12 @@ class Solver::Machine {
     bool scheduled = false;
   };
 
+  // How much of the LIFO scratch space (frames, fact ids, external rows) is in
+  // use: resuming a choice point, or leaving a nested run, drops what came after.
+  struct ScratchMark {
+    std::uint32_t arena = 0, ids = 0, rows = 0, row_values = 0;
+  };
+
   struct ChoicePoint {
     enum class Kind : std::uint8_t { kScan, kIds, kRows, kTable, kConsumer, kMember, kRules };
     Kind kind = Kind::kScan;
@@ -147,7 +162,7 @@ class Solver::Machine {
     std::uint32_t pos = 0, end = 0;
     std::uint32_t source = 0;  // kScan/kIds/kRows: relation; kTable/kRules: table; kConsumer: consumer
     std::uint32_t offset = 0;  // kIds: into ids_; kRows: first row in rows_
-    std::uint32_t arena_mark = 0, ids_mark = 0, rows_mark = 0, row_values_mark = 0;
+    ScratchMark mark;          // the scratch space in use when it was pushed
     double cf = 1.0;           // certainty of the body before this condition
   };
 
@@ -179,11 +194,19 @@ class Solver::Machine {
     return offset;
   }
   Value* Frame(std::uint32_t offset) { return arena_.data() + offset; }
+  ScratchMark Mark() const {
+    return {static_cast<std::uint32_t>(arena_.size()), static_cast<std::uint32_t>(ids_.size()),
+            static_cast<std::uint32_t>(rows_.size()), static_cast<std::uint32_t>(rows_.values.size())};
+  }
+  void Truncate(const ScratchMark& m) {
+    arena_.resize(m.arena);
+    ids_.resize(m.ids);
+    rows_.values.resize(m.row_values);
+    rows_.certainty.resize(m.rows);
+    rows_.origin.resize(m.rows);
+  }
   void Push(ChoicePoint cp) {
-    cp.arena_mark = static_cast<std::uint32_t>(arena_.size());
-    cp.ids_mark = static_cast<std::uint32_t>(ids_.size());
-    cp.rows_mark = static_cast<std::uint32_t>(rows_.size());
-    cp.row_values_mark = static_cast<std::uint32_t>(rows_.values.size());
+    cp.mark = Mark();
     contexts_.back().stack.push_back(cp);
   }
 
@@ -474,11 +497,7 @@ void Solver::Machine::Resume() {
     }
     ++stack.back().pos;
   }
-  arena_.resize(cp.arena_mark);
-  ids_.resize(cp.ids_mark);
-  rows_.values.resize(cp.row_values_mark);
-  rows_.certainty.resize(cp.rows_mark);
-  rows_.origin.resize(cp.rows_mark);
+  Truncate(cp.mark);
 
   switch (cp.kind) {
     case ChoicePoint::Kind::kRules: {
@@ -714,12 +733,8 @@ void Solver::Machine::PushPattern(std::uint32_t compiled, std::uint32_t dest, st
     case Source::kExternal: {
       if (rel >= solver_.memory_.relation_count()) return;  // declared after the memory was filled: no facts
       const Relation& r = solver_.memory_.at(rel);
-      std::vector<Value> call = CallOf(cc, c.pattern, Frame(frame));
+      const std::vector<Value> key = KeyOf(CallOf(cc, c.pattern, Frame(frame)), cc.bound);
       if (source_[rel] == Source::kExternal) {
-        std::vector<Value> key;
-        for (std::size_t i = 0; i < call.size(); ++i) {
-          if (cc.bound & (ColumnMask{1} << i)) key.push_back(call[i]);
-        }
         auto first_row = static_cast<std::uint32_t>(rows_.size());
         Status s = solver_.options_.external[rel]->Lookup(cc.bound, key, &rows_);
         if (!s.ok()) {
@@ -742,10 +757,6 @@ void Solver::Machine::PushPattern(std::uint32_t compiled, std::uint32_t dest, st
         cp.end = r.capacity();
         if (cp.end > 0) Push(cp);
         return;
-      }
-      std::vector<Value> key;
-      for (std::size_t i = 0; i < call.size(); ++i) {
-        if (cc.bound & (ColumnMask{1} << i)) key.push_back(call[i]);
       }
       auto ids = r.Lookup(cc.bound, key);
       if (ids.empty()) return;
@@ -1001,11 +1012,8 @@ std::uint32_t Solver::Machine::NewTable(RelationId relation, std::vector<Value> 
 
 Status Solver::Machine::AddStoredFacts(std::uint32_t table, bool skip_derived) {
   const RelationId rel = tables_[table]->relation;
-  std::vector<Value> key;
   const ColumnMask bound = tables_[table]->bound;
-  for (std::size_t i = 0; i < tables_[table]->arity; ++i) {
-    if (bound & (ColumnMask{1} << i)) key.push_back(tables_[table]->call[i]);
-  }
+  const std::vector<Value> key = KeyOf(tables_[table]->call, bound);
   auto add_from = [&](const Relation& from) {
     auto take = [&](FactId id) {
       if (skip_derived && from.origin(id) == Origin::kDerived) return;  // the rules derive it again
@@ -1054,8 +1062,7 @@ Result<std::uint32_t> Solver::Machine::Complete(RelationId relation, std::vector
     call.back() = Value();  // the question's key: the answer is whatever the user says
   }
   if (std::uint32_t t = FindTable(relation, call, false); t != kNil) return t;
-  const std::size_t arena_mark = arena_.size(), ids_mark = ids_.size(), rows_mark = rows_.size(),
-                    row_values_mark = rows_.values.size();
+  const ScratchMark mark = Mark();
   contexts_.emplace_back();
   const std::size_t ctx = contexts_.size() - 1;
   std::uint32_t table = NewTable(relation, std::move(call));
@@ -1064,11 +1071,7 @@ Result<std::uint32_t> Solver::Machine::Complete(RelationId relation, std::vector
   if (s.ok() && source_[relation] == Source::kAsked) s = Ask(table);
   if (s.ok()) CompleteContext();
   contexts_.pop_back();
-  arena_.resize(arena_mark);
-  ids_.resize(ids_mark);
-  rows_.values.resize(row_values_mark);
-  rows_.certainty.resize(rows_mark);
-  rows_.origin.resize(rows_mark);
+  Truncate(mark);
   if (!s.ok()) return s;
   return table;
 }
@@ -1196,10 +1199,7 @@ Status Solver::Machine::ForEachMatch(const Condition& c, const CompiledCondition
     case Source::kExternal: {
       if (rel >= solver_.memory_.relation_count()) return Status();
       const Relation& r = solver_.memory_.at(rel);
-      std::vector<Value> key;
-      for (std::size_t i = 0; i < call.size(); ++i) {
-        if (cc.bound & (ColumnMask{1} << i)) key.push_back(call[i]);
-      }
+      const std::vector<Value> key = KeyOf(call, cc.bound);
       if (source_[rel] == Source::kExternal) {
         ExternalRows rows;
         Status s = solver_.options_.external[rel]->Lookup(cc.bound, key, &rows);
@@ -1409,8 +1409,7 @@ Status Solver::Machine::Probe(std::uint32_t rule, std::span<const Value> head, c
   for (std::size_t i = 0; i < head.size(); ++i) {
     if (head[i].kind() != ValueKind::kNone) mask |= ColumnMask{1} << i;
   }
-  const std::size_t arena_mark = arena_.size(), ids_mark = ids_.size(), rows_mark = rows_.size(),
-                    row_values_mark = rows_.values.size();
+  const ScratchMark mark = Mark();
   contexts_.emplace_back();
   const std::size_t ctx = contexts_.size() - 1;
   std::uint32_t compiled = Compile(rule, mask);
@@ -1450,11 +1449,7 @@ Status Solver::Machine::Probe(std::uint32_t rule, std::span<const Value> head, c
   probe_ = saved_probe;
   progress_ = saved_progress;
   contexts_.pop_back();
-  arena_.resize(arena_mark);
-  ids_.resize(ids_mark);
-  rows_.values.resize(row_values_mark);
-  rows_.certainty.resize(rows_mark);
-  rows_.origin.resize(rows_mark);
+  Truncate(mark);
   if (!s.ok()) error_ = Status();
   return s;
 }

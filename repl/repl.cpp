@@ -182,19 +182,6 @@ class Repl {
               << "At a question, answer as offered, or type why.\n";
   }
 
-  std::string AnswerText(const rules::CompiledQuery& q, const engine::Answer& a) const {
-    std::string line;
-    for (std::size_t i = 0; i < a.row.size(); ++i) {
-      if (i) line += ", ";
-      line += q.variables[i] + " = " + a.row[i].ToString();
-    }
-    if (line.empty()) line = "true";
-    // Certain answers print plainly, as in Prolog; others with their certainty.
-    std::string cf = a.certainty == 1.0 ? "" : engine::FormatCertainty(*q.spec, a.certainty);
-    if (!cf.empty()) line += " (" + cf + ")";
-    return line;
-  }
-
   std::unique_ptr<engine::Solver> MakeSolver(const rules::CompiledQuery& q,
                                              std::vector<std::tuple<engine::RelationId, std::vector<engine::Value>, double>>* replies) {
     engine::SolverOptions so;
@@ -243,7 +230,7 @@ class Repl {
         continue;
       }
       ++shown;
-      std::cout << AnswerText(*q, a);
+      std::cout << engine::FormatAnswer(*q->spec, q->variables, a);
       if (!options_.interactive) {
         std::cout << "\n";
         continue;
@@ -273,7 +260,7 @@ class Repl {
         std::cout << "No conclusion could be reached. :whynot " << Trim(text) << " shows what failed.\n";
       } else {
         std::cout << "Conclusions:\n";
-        for (const auto& a : all) std::cout << "  " << AnswerText(*q, a) << "\n";
+        for (const auto& a : all) std::cout << "  " << engine::FormatAnswer(*q->spec, q->variables, a) << "\n";
         std::cout << "Use :how GOAL to see how a conclusion was reached.\n";
       }
     }
