@@ -28,6 +28,7 @@ struct QueryOptions {
   bool stats = false;
   std::uint64_t limit = 0;
   std::int64_t pushdown_over = 100000;
+  scripting::PackOptions packs;
 };
 
 using Clock = std::chrono::steady_clock;
@@ -49,7 +50,7 @@ std::string AnswerLine(const rules::CompiledQuery& q, const engine::Answer& a, b
 int RunQuery(const QueryOptions& options, const CommandContext& ctx) {
   const auto start = Clock::now();
   int exit_code = kExitOk;
-  auto program = LoadAndCompile(options.files, ctx, &exit_code);
+  auto program = LoadAndCompile(options.files, ctx, &exit_code, options.packs);
   if (program == nullptr) return exit_code;
   rules::Diagnostics diags;
   auto query = rules::CompileQuery(program->loaded, options.goal, diags, "<goal>");
@@ -96,6 +97,7 @@ int RunQuery(const QueryOptions& options, const CommandContext& ctx) {
                             isatty(STDIN_FILENO) == 0);
   engine::SolverOptions solver_options;
   solver_options.asker = &asker;
+  solver_options.host = program->host.get();
   std::vector<std::unique_ptr<kb::PushdownRelation>> external;
   solver_options.external.resize(query->spec->relations.size(), nullptr);
   for (const std::string& name : pushdown) {
@@ -161,7 +163,9 @@ int RunQuery(const QueryOptions& options, const CommandContext& ctx) {
 void AddQueryCommand(CLI::App& app, CommandContext& ctx) {
   auto options = std::make_shared<QueryOptions>();
   CLI::App* cmd = app.add_subcommand("query", "Answer a goal by backward chaining (tabled, lazy)");
-  cmd->add_option("files", options->files, "Rule files (.syl), then the goal (unless --goal gives it)")->required();
+  cmd->add_option("files", options->files, "Rule files (.syl) and Lua packs (.lua), then the goal (unless --goal gives it)")
+      ->required();
+  AddPackOptions(*cmd, options->packs);
   cmd->add_option("--goal,-g", options->goal, "The goal, e.g. 'path(n1, X)' (a leading ?- and final . are optional)");
   cmd->add_option("--db", options->db, "A knowledge base whose facts join the program's")->check(CLI::ExistingFile);
   cmd->add_flag("--count", options->count, "Print only the number of answers");

@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "cli/command.h"
+#include "cli/program_loading.h"
 #include "repl/line_editor.h"
 #include "repl/repl.h"
 
@@ -24,7 +25,8 @@ std::string HistoryFile() {
 void AddReplCommand(CLI::App& app, CommandContext& ctx) {
   auto options = std::make_shared<repl::ReplOptions>();
   CLI::App* cmd = app.add_subcommand("repl", "Interactive consultations: queries, questions, why/how/whynot");
-  cmd->add_option("packs", options->packs, "Rule packs (.syl) to load")->check(CLI::ExistingFile);
+  cmd->add_option("packs", options->packs, "Rule packs (.syl or .lua) to load")->check(CLI::ExistingFile);
+  AddPackOptions(*cmd, options->lua);
   cmd->add_option("--db", options->db, "A knowledge base (created if missing): its facts join the session, "
                                        "replies to questions are stored in it");
   cmd->footer("Reads commands from standard input when it is not a terminal. History: $SYLLO_HISTORY or "

@@ -30,6 +30,7 @@ struct RunOptions {
   std::string db;
   bool save = false;
   bool justifications = true;
+  scripting::PackOptions packs;
 };
 
 // Asserts the facts a knowledge base holds for the program's relations (see
@@ -71,7 +72,7 @@ std::vector<kb::JustificationRow> JustificationRows(const engine::ForwardSession
 
 int RunProgram(const RunOptions& options, const CommandContext& ctx) {
   int exit_code = kExitOk;
-  auto compiled = LoadAndCompile(options.files, ctx, &exit_code);
+  auto compiled = LoadAndCompile(options.files, ctx, &exit_code, options.packs);
   if (!compiled) return exit_code;
   if (!options.strategy.empty() && !engine::ParseStrategy(options.strategy, &compiled->spec->strategy)) {
     std::cerr << "syllo run: unknown strategy '" << options.strategy
@@ -91,6 +92,7 @@ int RunProgram(const RunOptions& options, const CommandContext& ctx) {
   auto network = engine::ReteNetwork::Compile(compiled->spec);
   engine::ForwardSession session(network);
   session.set_output(&std::cout);
+  session.set_host(compiled->host.get());
   engine::WatchPrinter printer(session, std::cout, watch);
   if (!watch.empty()) session.set_observer(&printer);
   if (Status s = session.AssertProgramFacts(); !s.ok()) {
@@ -169,7 +171,8 @@ int RunProgram(const RunOptions& options, const CommandContext& ctx) {
 void AddRunCommand(CLI::App& app, CommandContext& ctx) {
   auto options = std::make_shared<RunOptions>();
   CLI::App* cmd = app.add_subcommand("run", "Run a program forward: assert its facts, fire its rules");
-  cmd->add_option("files", options->files, "Rule files (.syl)")->required();
+  cmd->add_option("files", options->files, "Rule files (.syl) and Lua packs (.lua)")->required();
+  AddPackOptions(*cmd, options->packs);
   cmd->add_option("--strategy", options->strategy,
                   "Conflict resolution: depth, breadth, lex, mea, simplicity, complexity, random");
   cmd->add_option("--max-firings", options->max_firings, "Stop after N production-rule firings");

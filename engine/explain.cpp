@@ -250,6 +250,18 @@ std::string FormatCondition(const ProgramSpec& program, const RuleSpec& rule, co
       if (c.aggregate != AggregateFn::kCount) s += FormatExpr(rule, c.rhs, {}) + " : ";
       return s + FormatPattern(program, rule, c.pattern, frame) + ")";
     }
+    case ConditionKind::kCall: {
+      // name(inputs..., outputs...), as written in the rule.
+      std::string s = program.functions[c.function].name + "(";
+      std::size_t n = 0;
+      for (const Expr& e : c.inputs) s += (n++ ? ", " : "") + FormatExpr(rule, e, frame);
+      for (const PatternArg& a : c.pattern.args) {
+        s += n++ ? ", " : "";
+        s += a.kind == PatternArg::Kind::kConst ? a.constant.ToString()
+             : a.kind == PatternArg::Kind::kVar ? SlotText(rule, a.slot, frame) : "_";
+      }
+      return s + ")";
+    }
   }
   return "?";
 }

@@ -214,6 +214,12 @@ bool ForwardSession::Drain(const RunLimits* limits, RunResult* result) {
   auto start = std::chrono::steady_clock::now();
   std::uint64_t steps = 0;
   while (true) {
+    if (!host_error_.ok() && result != nullptr) {
+      result->reason = StopReason::kError;
+      result->message = host_error_.message();
+      host_error_ = Status();
+      return false;
+    }
     if (limits != nullptr) {
       if (limits->max_facts != 0 && live_facts_ > limits->max_facts) {
         result->reason = StopReason::kFactLimit;
@@ -565,6 +571,9 @@ void ForwardSession::LeftActivate(NodeId node, std::uint32_t token) {
       }
       return;
     }
+    case BetaKind::kCall:
+      CallHost(node, token);
+      return;
     case BetaKind::kTerminal: {
       std::uint32_t t = NewToken(node, token, FactRef{0, kNoFact}, tokens_[token].cf);
       std::copy(FramePtr(tokens_[token].frame), FramePtr(tokens_[token].frame) + n.frame_size,
@@ -575,6 +584,51 @@ void ForwardSession::LeftActivate(NodeId node, std::uint32_t token) {
     case BetaKind::kRoot:
       return;
   }
+}
+
+void ForwardSession::CallHost(NodeId node, std::uint32_t token) {
+  const BetaNode& n = network_->betas()[node];
+  const HostFunctionSpec& fn = program().functions[n.function];
+  if (!host_error_.ok()) return;  // the run stops at the first error
+  if (host_ == nullptr) {
+    host_error_ = Status::InvalidArgument("predicate '" + fn.name + "' (" + fn.location +
+                                          ") has no implementation in this session");
+    return;
+  }
+  std::uint16_t parent_size = network_->betas()[n.parent].frame_size;
+  std::vector<Value> frame(FramePtr(tokens_[token].frame), FramePtr(tokens_[token].frame) + parent_size);
+  frame.resize(std::max<std::size_t>(n.frame_size, 1));
+  std::vector<Value> inputs;
+  inputs.reserve(n.call_inputs.size());
+  for (const Expr& e : n.call_inputs) {
+    auto v = Evaluate(e, frame);
+    if (!v) return;  // like a comparison, an input that cannot be computed fails the match
+    inputs.push_back(*v);
+  }
+  // Host calls may nest (an action that asserts), so the rows are a local copy.
+  HostRows rows;
+  rows.values.swap(host_rows_.values);
+  rows.clear();
+  if (Status st = host_->Call(n.function, inputs, &rows); !st.ok()) {
+    host_error_ = std::move(st);
+    return;
+  }
+  const std::size_t arity = n.call_outputs.size();
+  for (std::size_t r = 0; r < rows.rows; ++r) {
+    const Value* row = rows.values.data() + r * arity;
+    bool ok = true;
+    for (std::size_t i = 0; i < arity && ok; ++i) {
+      const CallOutput& o = n.call_outputs[i];
+      switch (o.kind) {
+        case CallOutput::Kind::kBind: frame[o.slot] = row[i]; break;
+        case CallOutput::Kind::kCheck: ok = SameBinding(frame[o.slot], row[i]); break;
+        case CallOutput::Kind::kConst: ok = SameBinding(o.constant, row[i]); break;
+        case CallOutput::Kind::kIgnore: break;
+      }
+    }
+    if (ok) EmitToken(node, token, FactRef{0, kNoFact}, frame.data(), tokens_[token].cf);
+  }
+  host_rows_.values.swap(rows.values);
 }
 
 void ForwardSession::Reaggregate(NodeId node, std::uint32_t token) {
@@ -943,10 +997,71 @@ bool ForwardSession::Fire(ActivationId id, RunResult* result) {
       case ActionKind::kHalt:
         halted_ = true;
         break;
+      case ActionKind::kCall:
+        if (Status st = ActHost(act, rule, view); !st.ok()) return fail(st.message());
+        break;
     }
     Settle();
   }
   return true;
+}
+
+// What a host action sees of the session: its changes are queued like a
+// rule's own actions and propagate when the action returns.
+class ForwardSession::ActionSessionView : public HostSession {
+ public:
+  explicit ActionSessionView(ForwardSession& s) : s_(s) {}
+  const ProgramSpec& program() const override { return s_.program(); }
+  Status Assert(RelationId relation, std::vector<Value> row, double certainty) override {
+    auto r = s_.Assert(relation, std::move(row), certainty, Origin::kAsserted);
+    return r.ok() ? Status() : r.status();
+  }
+  Result<bool> Retract(RelationId relation, std::span<const Value> row) override {
+    std::vector<Value> copy(row.begin(), row.end());
+    Relation& rel = s_.memory_.at(relation);
+    if (Status st = rel.Conform(copy); !st.ok()) return st;
+    auto id = rel.Find(copy);
+    return id.has_value() && s_.Retract(FactRef{relation, *id});
+  }
+  std::vector<HostFact> Facts(RelationId relation, std::span<const std::optional<Value>> pattern) const override {
+    std::vector<HostFact> out;
+    const Relation& rel = s_.memory_.at(relation);
+    rel.ForEach([&](FactId id) {
+      const FactMeta& m = s_.meta_[relation][id];
+      if (m.retract_pending || m.state == FactState::kDormant) return;
+      auto row = rel.row(id);
+      for (std::size_t i = 0; i < pattern.size() && i < row.size(); ++i) {
+        if (pattern[i].has_value() && !SameBinding(*pattern[i], row[i])) return;
+      }
+      out.push_back({std::vector<Value>(row.begin(), row.end()), rel.certainty(id)});
+    });
+    return out;
+  }
+  void Print(std::string_view line) override {
+    if (s_.out_ != nullptr) *s_.out_ << line << '\n';
+  }
+  void Halt() override { s_.halted_ = true; }
+
+ private:
+  ForwardSession& s_;
+};
+
+Status ForwardSession::ActHost(const ActionSpec& act, const RuleSpec& rule, std::span<const Value> frame) {
+  const HostFunctionSpec& fn = program().functions[act.function];
+  if (host_ == nullptr) {
+    return Status::InvalidArgument("action '" + fn.name + "' has no implementation in this session");
+  }
+  // The rule's named variables; fact handles and lowering's own slots stay out.
+  std::vector<std::string> names;
+  std::vector<Value> values;
+  for (std::size_t i = 0; i < rule.slot_names.size() && i < frame.size(); ++i) {
+    const std::string& name = rule.slot_names[i];
+    if (name.empty() || name[0] == '_' || name[0] == '$' || frame[i].kind() == ValueKind::kFact) continue;
+    names.push_back(name);
+    values.push_back(frame[i]);
+  }
+  ActionSessionView view(*this);
+  return host_->Act(act.function, names, values, view);
 }
 
 RunResult ForwardSession::Run(const RunLimits& limits) {

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "engine/agenda.h"
+#include "engine/host_function.h"
 #include "engine/rete_network.h"
 #include "engine/working_memory.h"
 #include "syllo/status.h"
@@ -106,6 +107,9 @@ class ForwardSession {
   void Interrupt() { interrupt_.store(true, std::memory_order_relaxed); }
 
   void set_output(std::ostream* out) { out_ = out; }
+  // Where host predicates and actions (a Lua pack's functions) run. Without
+  // one, a rule that calls one stops the run with an error.
+  void set_host(HostFunctions* host) { host_ = host; }
   void set_observer(ForwardObserver* observer) { observer_ = observer; }
 
   bool alive(FactRef f) const { return memory_.at(f.relation).alive(f.id); }
@@ -230,6 +234,9 @@ class ForwardSession {
   // Executes a production rule's actions; false on an error (in result).
   bool Fire(ActivationId id, RunResult* result);
   std::string Interpolate(const PrintPart& part, std::span<const Value> frame) const;
+  void CallHost(NodeId node, std::uint32_t token);
+  Status ActHost(const ActionSpec& act, const RuleSpec& rule, std::span<const Value> frame);
+  class ActionSessionView;
 
   std::shared_ptr<const ReteNetwork> network_;
   const CertaintySemantics& semantics_;
@@ -260,6 +267,11 @@ class ForwardSession {
   std::atomic<bool> interrupt_{false};
   std::ostream* out_ = nullptr;
   ForwardObserver* observer_ = nullptr;
+  HostFunctions* host_ = nullptr;
+  // The first error of a host predicate during propagation (which has no
+  // error path of its own): the call yields nothing, and the run stops with it.
+  Status host_error_;
+  HostRows host_rows_;
   std::vector<Value> scratch_;
 };
 

@@ -45,6 +45,7 @@ enum class ConditionKind : std::uint8_t {
   kMember,     // element in set (test) / target in set (generator, target unbound)
   kTextTest,   // contains / starts_with / ends_with
   kAggregate,  // target = fn(value : pattern), grouped by the pattern's bound slots
+  kCall,       // a host predicate (a Lua function): inputs evaluated, outputs matched like a pattern's args
 };
 
 enum class TextTest : std::uint8_t { kContains, kStartsWith, kEndsWith };
@@ -60,9 +61,12 @@ struct Condition {
   bool negated = false;      // kMember: `not in`
   TextTest text_test = TextTest::kContains;
   AggregateFn aggregate = AggregateFn::kCount;
+  std::uint32_t function = 0;  // kCall: index in ProgramSpec::functions
+  std::vector<Expr> inputs;    // kCall: the input values (bound before the call);
+                               // its outputs are `pattern.args` (pattern.relation unused)
 };
 
-enum class ActionKind : std::uint8_t { kAssert, kRetract, kRetractFact, kModify, kPrint, kHalt };
+enum class ActionKind : std::uint8_t { kAssert, kRetract, kRetractFact, kModify, kPrint, kHalt, kCall };
 
 struct PrintPart {
   std::string text;     // literal text (used when slot == kNoSlot)
@@ -79,6 +83,7 @@ struct ActionSpec {
   VarSlot fact_slot = kNoSlot;  // kRetractFact, kModify
   std::vector<std::pair<std::size_t, Expr>> assignments;  // kModify: column -> value
   std::vector<PrintPart> print;  // kPrint
+  std::uint32_t function = 0;    // kCall: a host action, index in ProgramSpec::functions
 };
 
 enum class RuleKind : std::uint8_t { kLogical, kProduction };
@@ -146,8 +151,20 @@ struct NeuralSpec {
   std::string location;
 };
 
+// A predicate or an action whose code the host supplies (a Lua function of a
+// pack), called through HostFunctions (engine/host_function.h). A predicate
+// with no outputs is a test; with outputs it yields rows of them.
+struct HostFunctionSpec {
+  std::string name;
+  std::vector<Column> inputs;
+  std::vector<Column> outputs;
+  bool action = false;
+  std::string location;
+};
+
 struct ProgramSpec {
   std::vector<RelationSpec> relations;  // index = RelationId
+  std::vector<HostFunctionSpec> functions;
   std::vector<FactSpec> facts;
   std::vector<RuleSpec> rules;
   std::vector<AskSpec> asks;

@@ -52,6 +52,14 @@ std::string BetaKey(const BetaNode& n) {
   for (auto [c, s] : n.value_binds) key += std::to_string(c) + ">" + std::to_string(s) + ",";
   key += "t" + std::to_string(n.target);
   for (const Value& v : n.set) AppendValueKey(key, v);
+  if (n.kind == BetaKind::kCall) {
+    key += "h" + std::to_string(n.function);
+    for (const Expr& e : n.call_inputs) AppendExprKey(key, e);
+    for (const CallOutput& o : n.call_outputs) {
+      key += std::to_string(static_cast<int>(o.kind)) + ">" + std::to_string(o.slot);
+      if (o.kind == CallOutput::Kind::kConst) AppendValueKey(key, o.constant);
+    }
+  }
   return key;
 }
 
@@ -254,6 +262,35 @@ std::shared_ptr<const ReteNetwork> ReteNetwork::Compile(std::shared_ptr<const Pr
             std::string key = BetaKey(node);
             current = net->AddBeta(std::move(node), key);
           }
+          break;
+        }
+        case ConditionKind::kCall: {
+          flush();
+          BetaNode node;
+          node.kind = BetaKind::kCall;
+          node.parent = current;
+          node.function = c.function;
+          node.call_inputs = c.inputs;
+          for (const PatternArg& a : c.pattern.args) {
+            CallOutput out;
+            if (a.kind == PatternArg::Kind::kConst) {
+              out.kind = CallOutput::Kind::kConst;
+              out.constant = a.constant;
+            } else if (a.kind == PatternArg::Kind::kVar) {
+              out.slot = a.slot;
+              // A variable bound before, or earlier among these outputs, is a test.
+              if (a.slot < frame) {
+                out.kind = CallOutput::Kind::kCheck;
+              } else {
+                claim(a.slot);
+                out.kind = CallOutput::Kind::kBind;
+              }
+            }
+            node.call_outputs.push_back(std::move(out));
+          }
+          node.frame_size = frame;
+          std::string key = BetaKey(node);
+          current = net->AddBeta(std::move(node), key);
           break;
         }
         case ConditionKind::kCompare:

@@ -33,6 +33,7 @@ enum class BetaKind : std::uint8_t {
   kAggregate,  // parent token extended with the aggregate over matching alpha facts
   kFilter,     // parent token passes the steps (tests and assignments)
   kGenerate,   // parent token extended with each element of a set
+  kCall,       // parent token extended with each row a host predicate yields
   kTerminal,   // a complete match of a rule
 };
 
@@ -45,6 +46,13 @@ struct Step {
   std::vector<Value> set;
   bool negated = false;
   TextTest text_test = TextTest::kContains;
+};
+
+// How one output of a host predicate meets the token's frame.
+struct CallOutput {
+  enum class Kind : std::uint8_t { kBind, kCheck, kConst, kIgnore } kind = Kind::kIgnore;
+  VarSlot slot = kNoSlot;
+  Value constant;
 };
 
 struct AlphaNode {
@@ -82,6 +90,10 @@ struct BetaNode {
   std::uint16_t value_frame_size = 0;
   VarSlot target = kNoSlot;                 // kAggregate, kGenerate
   std::vector<Value> set;                   // kGenerate
+  // kCall
+  std::uint32_t function = 0;
+  std::vector<Expr> call_inputs;
+  std::vector<CallOutput> call_outputs;
   // kTerminal
   std::uint32_t rule = 0;
 

@@ -153,7 +153,7 @@ class Solver::Machine {
   };
 
   struct ChoicePoint {
-    enum class Kind : std::uint8_t { kScan, kIds, kRows, kTable, kConsumer, kMember, kRules };
+    enum class Kind : std::uint8_t { kScan, kIds, kRows, kTable, kConsumer, kMember, kRules, kCallRows };
     Kind kind = Kind::kScan;
     std::uint16_t condition = 0;
     std::uint32_t compiled = 0;
@@ -215,6 +215,7 @@ class Solver::Machine {
   Status RunContext(std::size_t ctx, bool stop_on_answer);
   void Resume();
   void Step(std::uint32_t compiled, std::uint32_t dest, std::uint32_t frame, std::uint16_t condition, double cf);
+  void CallHost(std::uint32_t compiled, std::uint32_t dest, std::uint32_t frame, std::uint16_t condition, double cf);
   void PushPattern(std::uint32_t compiled, std::uint32_t dest, std::uint32_t frame, std::uint16_t condition,
                    double cf);
   bool MatchRow(const CompiledCondition& cc, const Pattern& pattern, std::span<const Value> row, double fact_cf,
@@ -295,11 +296,7 @@ class Solver::Machine {
 
 namespace {
 
-// Equal as bindings: the same value, or the same number (1 = 1.0).
-bool Same(const Value& a, const Value& b) {
-  if (a == b) return true;
-  return a.is_number() && b.is_number() && a.as_number() == b.as_number();
-}
+bool Same(const Value& a, const Value& b) { return SameBinding(a, b); }
 
 }  // namespace
 
@@ -405,8 +402,9 @@ std::uint32_t Solver::Machine::Compile(std::uint32_t rule_index, ColumnMask head
   for (const Condition& c : rule.conditions) {
     CompiledCondition cc;
     if (c.kind == ConditionKind::kPattern || c.kind == ConditionKind::kNegated ||
-        c.kind == ConditionKind::kExists || c.kind == ConditionKind::kAggregate) {
-      const bool positive = c.kind == ConditionKind::kPattern;
+        c.kind == ConditionKind::kExists || c.kind == ConditionKind::kAggregate || c.kind == ConditionKind::kCall) {
+      // A host predicate's outputs bind or test like a positive pattern's arguments.
+      const bool positive = c.kind == ConditionKind::kPattern || c.kind == ConditionKind::kCall;
       std::vector<VarSlot> locals;
       for (std::size_t i = 0; i < c.pattern.args.size(); ++i) {
         const PatternArg& a = c.pattern.args[i];
@@ -549,8 +547,10 @@ void Solver::Machine::Resume() {
       handle = Value::Fact(cp.source, id);
       break;
     }
+    case ChoicePoint::Kind::kCallRows:
     case ChoicePoint::Kind::kRows: {
-      std::size_t arity = program_.relations[cp.source].columns.size();
+      std::size_t arity = cp.kind == ChoicePoint::Kind::kRows ? program_.relations[cp.source].columns.size()
+                                                              : program_.functions[cp.source].outputs.size();
       std::size_t r = cp.offset + cp.pos;
       row = {rows_.values.data() + r * arity, arity};
       fact_cf = rows_.certainty[r];
@@ -669,6 +669,10 @@ void Solver::Machine::Step(std::uint32_t compiled, std::uint32_t dest, std::uint
         if (in == c.negated) return;
         break;
       }
+      case ConditionKind::kCall: {
+        CallHost(compiled, dest, frame, condition, cf);
+        return;
+      }
       case ConditionKind::kTextTest: {
         auto a = Evaluate(c.lhs, view);
         auto b = Evaluate(c.rhs, view);
@@ -699,6 +703,45 @@ void Solver::Machine::Step(std::uint32_t compiled, std::uint32_t dest, std::uint
       }
     }
   }
+}
+
+void Solver::Machine::CallHost(std::uint32_t compiled, std::uint32_t dest, std::uint32_t frame,
+                               std::uint16_t condition, double cf) {
+  const Condition& c = RuleOf(compiled).conditions[condition];
+  const HostFunctionSpec& fn = program_.functions[c.function];
+  if (solver_.options_.host == nullptr) {
+    Fail(Status::InvalidArgument("predicate '" + fn.name + "' (" + fn.location +
+                                 ") has no implementation in this session"));
+    return;
+  }
+  std::span<const Value> view(Frame(frame), compiled_[compiled].frame_size);
+  std::vector<Value> inputs;
+  inputs.reserve(c.inputs.size());
+  for (const Expr& e : c.inputs) {
+    auto v = Evaluate(e, view);
+    if (!v) return;  // like a comparison, an input that cannot be computed fails
+    inputs.push_back(*v);
+  }
+  HostRows rows;
+  if (Status st = solver_.options_.host->Call(c.function, inputs, &rows); !st.ok()) {
+    Fail(st);
+    return;
+  }
+  if (rows.rows == 0) return;
+  ChoicePoint cp;
+  cp.kind = ChoicePoint::Kind::kCallRows;
+  cp.condition = condition;
+  cp.compiled = compiled;
+  cp.dest = dest;
+  cp.frame = frame;
+  cp.source = c.function;
+  cp.offset = static_cast<std::uint32_t>(rows_.size());
+  cp.end = static_cast<std::uint32_t>(rows.rows);
+  cp.cf = cf;
+  rows_.values.insert(rows_.values.end(), rows.values.begin(), rows.values.end());
+  rows_.certainty.resize(rows_.certainty.size() + rows.rows, semantics_.True());
+  rows_.origin.resize(rows_.origin.size() + rows.rows, Origin::kDerived);
+  Push(cp);
 }
 
 std::vector<Value> Solver::Machine::CallOf(const CompiledCondition& cc, const Pattern& pattern,

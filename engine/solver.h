@@ -34,6 +34,7 @@
 #include "engine/certainty.h"
 #include "engine/consultation.h"
 #include "engine/external_relation.h"
+#include "engine/host_function.h"
 #include "engine/neural_predicate.h"
 #include "engine/program.h"
 #include "engine/working_memory.h"
@@ -44,6 +45,7 @@ namespace syllo::engine {
 struct SolverOptions {
   Asker* asker = nullptr;              // null: askable goals with no facts fail
   NeuralPredicates* neural = nullptr;  // null: a neural goal is an error
+  HostFunctions* host = nullptr;       // null: a call of a host predicate is an error
   // By RelationId: relations whose facts stay outside the working memory.
   std::vector<ExternalRelation*> external;
   // Called for every reply the user gives, with the fact that records it

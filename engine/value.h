@@ -72,6 +72,10 @@ class Value {
   // bitwise, so a fact set never holds two copies of the same NaN row).
   friend bool operator==(const Value& a, const Value& b) { return a.kind_ == b.kind_ && a.bits_ == b.bits_; }
   friend bool operator!=(const Value& a, const Value& b) { return !(a == b); }
+  // Equal as bindings of a variable: the same value, or the same number (1 = 1.0).
+  friend bool SameBinding(const Value& a, const Value& b) {
+    return a == b || (a.is_number() && b.is_number() && a.as_number() == b.as_number());
+  }
 
   std::uint64_t Hash() const {
     std::uint64_t h = bits_ ^ (static_cast<std::uint64_t>(kind_) << 56);

@@ -57,7 +57,7 @@ class Repl {
  public:
   explicit Repl(const ReplOptions& options)
       : options_(options),
-        session_(std::cout, std::cerr, options.color),
+        session_(std::cout, std::cerr, options.color, options.lua),
         asker_(std::cout, &ReadReply, !options.interactive) {}
 
   int Run() {
@@ -186,6 +186,7 @@ class Repl {
                                              std::vector<std::tuple<engine::RelationId, std::vector<engine::Value>, double>>* replies) {
     engine::SolverOptions so;
     so.asker = &asker_;
+    so.host = session_.host();
     so.on_user_answer = [replies](engine::RelationId r, std::span<const engine::Value> row, double cf) {
       replies->emplace_back(r, std::vector<engine::Value>(row.begin(), row.end()), cf);
     };
@@ -458,7 +459,7 @@ class Repl {
 
 const std::vector<CommandHelp>& Commands() {
   static const std::vector<CommandHelp> kCommands = {
-      {":load", "FILE", "load a rule pack (.syl) into the session"},
+      {":load", "FILE", "load a rule pack (.syl or .lua) into the session"},
       {":run", "[N]", "run forward chaining (at most N production-rule firings)"},
       {":facts", "[REL]", "list the facts in working memory (of one relation)"},
       {":rules", "", "list the rules with where they are written"},

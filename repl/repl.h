@@ -7,10 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "scripting/lua_pack.h"
+
 namespace syllo::repl {
 
 struct ReplOptions {
   std::vector<std::string> packs;
+  scripting::PackOptions lua;  // the sandbox and budgets of Lua packs
   std::string db;
   std::string history_file;  // interactive only
   bool interactive = false;  // stdin and stdout are a terminal

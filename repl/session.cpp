@@ -7,6 +7,7 @@
 #include "kb/program_facts.h"
 #include "rules/checker.h"
 #include "rules/lower.h"
+#include "scripting/program_files.h"
 
 namespace syllo::repl {
 
@@ -40,7 +41,8 @@ bool Session::Reset() {
 
 bool Session::Rebuild() {
   auto loaded = std::make_unique<rules::LoadedProgram>();
-  rules::LoadFiles(packs_, *loaded);
+  std::unique_ptr<scripting::PackHost> host;
+  scripting::LoadProgramFiles(packs_, lua_, *loaded, &host);
   rules::Check(loaded->sources, loaded->program, loaded->diagnostics);
   loaded->diagnostics.Sort();
   if (!ShowDiagnostics(loaded->sources, loaded->diagnostics)) return false;
@@ -49,8 +51,15 @@ bool Session::Rebuild() {
     Error(spec.status().message());
     return false;
   }
+  if (host != nullptr) {
+    if (Status st = host->Bind(**spec); !st.ok()) {
+      Error(st.message());
+      return false;
+    }
+  }
   auto forward = std::make_unique<engine::ForwardSession>(engine::ReteNetwork::Compile(*spec));
   forward->set_output(&out_);
+  forward->set_host(host.get());
   if (Status s = forward->AssertProgramFacts(); !s.ok()) {
     Error(s.message());
     return false;
@@ -69,6 +78,8 @@ bool Session::Rebuild() {
     }
   }
   std::set<std::string> watching = watch_ ? watch_->what() : std::set<std::string>{};
+  forward_.reset();  // before the host it calls
+  host_ = std::move(host);
   loaded_ = std::move(loaded);
   spec_ = std::move(spec).value();
   forward_ = std::move(forward);

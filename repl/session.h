@@ -21,6 +21,7 @@
 #include "kb/knowledge_base.h"
 #include "rules/loader.h"
 #include "rules/query_compiler.h"
+#include "scripting/lua_pack.h"
 
 namespace syllo::repl {
 
@@ -28,7 +29,10 @@ class Session {
  public:
   // Diagnostics and errors go to `err` (with colour if `color`); what rules
   // print goes to `out`.
-  Session(std::ostream& out, std::ostream& err, bool color) : out_(out), err_(err), color_(color) {}
+  Session(std::ostream& out, std::ostream& err, bool color, scripting::PackOptions lua = {})
+      : out_(out), err_(err), color_(color), lua_(lua) {
+    lua_.out = &out_;
+  }
 
   // Opens the knowledge base (created if missing) and loads the packs. False
   // (with the reason printed) on errors; the session then has no program.
@@ -45,6 +49,8 @@ class Session {
   rules::LoadedProgram& loaded() { return *loaded_; }
   std::shared_ptr<const engine::ProgramSpec> spec() const { return spec_; }
   engine::ForwardSession& forward() { return *forward_; }
+  // The Lua packs' functions (null when no Lua pack is loaded).
+  scripting::PackHost* host() { return host_.get(); }
   engine::WatchPrinter& watch() { return *watch_; }
   kb::KnowledgeBase* kb() { return kb_.get(); }
   bool color() const { return color_; }
@@ -85,9 +91,11 @@ class Session {
   std::ostream& out_;
   std::ostream& err_;
   bool color_;
+  scripting::PackOptions lua_;
   std::vector<std::string> packs_;
   std::unique_ptr<rules::LoadedProgram> loaded_;
   std::shared_ptr<engine::ProgramSpec> spec_;
+  std::unique_ptr<scripting::PackHost> host_;  // declared before forward_, which calls it
   std::unique_ptr<engine::ForwardSession> forward_;
   std::unique_ptr<engine::WatchPrinter> watch_;
   std::unique_ptr<kb::KnowledgeBase> kb_;

@@ -20,6 +20,7 @@ void Program::Append(Program other) {
   MoveAppend(queries, other.queries);
   MoveAppend(imports, other.imports);
   MoveAppend(pragmas, other.pragmas);
+  MoveAppend(functions, other.functions);
 }
 
 std::string_view CompareOpSpelling(CompareOp op) {

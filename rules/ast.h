@@ -120,7 +120,7 @@ struct LogicalRule {
   std::vector<Literal> body;
 };
 
-enum class ActionKind { kAssert, kRetract, kModify, kPrint, kHalt };
+enum class ActionKind { kAssert, kRetract, kModify, kPrint, kHalt, kCall };
 
 struct Assignment {
   SourcePos pos;
@@ -136,6 +136,7 @@ struct Action {
   std::string fact_var;             // kRetract F / kModify F
   std::vector<Assignment> assignments;  // kModify F (col = expr, ...)
   std::vector<Expr> args;           // kPrint: strings are templates with {Var} holes
+  std::string function;             // kCall: a host action (HostFunctionDecl) run with the rule's variables
 };
 
 // rule name [salience N] when conditions then action; action; ... .
@@ -194,6 +195,20 @@ struct ModelDecl {
   std::vector<ModelParam> params;
 };
 
+// A predicate or an action whose code the host supplies: a Lua pack's
+// function. Only a pack declares one (the .syl grammar has no syntax for it);
+// a body literal name(inputs..., outputs...) calls a predicate once its inputs
+// are bound. With no outputs it is a test; otherwise it yields output rows.
+enum class HostFunctionKind { kPredicate, kAction };
+
+struct HostFunctionDecl {
+  SourcePos pos;
+  std::string name;
+  HostFunctionKind kind = HostFunctionKind::kPredicate;
+  std::vector<ColumnDecl> inputs;
+  std::vector<ColumnDecl> outputs;
+};
+
 // ?- goal, goal.
 struct Query {
   SourcePos pos;
@@ -224,6 +239,7 @@ struct Program {
   std::vector<Query> queries;
   std::vector<Import> imports;
   std::vector<Pragma> pragmas;
+  std::vector<HostFunctionDecl> functions;
 
   // Appends everything of `other` (used when an import is read).
   void Append(Program other);

@@ -83,7 +83,10 @@ class ClauseChecker {
     Scope* top = NewScope(nullptr, body, nullptr, 0);
     if (head) CollectAtom(*top, *head);
     if (actions) {
-      for (const Action& a : *actions) CollectAction(*top, a);
+      for (const Action& a : *actions) {
+        CollectAction(*top, a);
+        if (a.kind == ActionKind::kCall) passes_variables_ = true;
+      }
     }
     BuildChildren(*top);
     if (head) head_relation_ = ctx_.ResolveAtom(*head);
@@ -205,8 +208,21 @@ class ClauseChecker {
 
   void TypeAtom(Scope& s, const Atom& atom) {
     const RelationInfo* rel = ctx_.ResolveAtom(atom);
+    if (rel && rel->function) {
+      if (!atom.certainty_var.empty()) {
+        ctx_.diags().Error(atom.certainty_pos, Quote(rel->name) + " is a Lua predicate: it has no certainty to bind");
+      }
+      if (!atom.fact_var.empty()) {
+        ctx_.diags().Error(atom.fact_var_pos, Quote(rel->name) + " is a Lua predicate: it yields no fact to bind");
+      }
+    }
     for (std::size_t i = 0; i < atom.args.size(); ++i) {
       const Expr& arg = atom.args[i];
+      if (rel && rel->function && i < rel->inputs && arg.kind == ExprKind::kWildcard) {
+        ctx_.diags().Error(arg.pos, "argument " + std::to_string(i + 1) + " of Lua predicate " + Quote(rel->name) +
+                                        " is an input: it needs a value, not '_'");
+        continue;
+      }
       if (arg.is_variable()) {
         if (rel) Meet(Resolve(s, arg.name), Type::FromColumn(rel->columns[i].type), arg.pos, *rel, i);
       } else if (IsConstantTerm(arg)) {
@@ -295,13 +311,23 @@ class ClauseChecker {
       changed = false;
       for (const Literal& lit : *s.body) {
         switch (lit.kind) {
-          case LiteralKind::kAtom:
-            for (const Expr& a : lit.atom.args) {
-              if (a.is_variable()) changed |= BindHere(s, a.name);
+          case LiteralKind::kAtom: {
+            // A Lua predicate binds its outputs once its inputs are bound.
+            const RelationInfo* rel = ctx_.FindRelation(lit.atom.relation);
+            std::size_t first = 0;
+            if (rel && rel->function) {
+              first = rel->inputs;
+              bool ready = true;
+              for (std::size_t i = 0; i < first && i < lit.atom.args.size(); ++i) ready &= AllBound(s, lit.atom.args[i]);
+              if (!ready) break;
+            }
+            for (std::size_t i = first; i < lit.atom.args.size(); ++i) {
+              if (lit.atom.args[i].is_variable()) changed |= BindHere(s, lit.atom.args[i].name);
             }
             if (!lit.atom.certainty_var.empty()) changed |= BindHere(s, lit.atom.certainty_var);
             if (!lit.atom.fact_var.empty()) changed |= BindHere(s, lit.atom.fact_var);
             break;
+          }
           case LiteralKind::kComparison:
             if (lit.op == CompareOp::kEq) {
               changed |= BindByEquality(s, lit.lhs, lit.rhs) || BindByEquality(s, lit.rhs, lit.lhs);
@@ -496,6 +522,9 @@ class ClauseChecker {
     if (head_relation_ && head_relation_->neural) {
       ctx_.diags().Error(head.pos, Quote(head.relation) + " is a neural relation: rules cannot conclude it");
     }
+    if (head_relation_ && head_relation_->function) {
+      ctx_.diags().Error(head.pos, Quote(head.relation) + " is a Lua predicate: rules cannot conclude it");
+    }
     CheckValueArgs(top, head, head_relation_, "a head");
   }
 
@@ -516,6 +545,9 @@ class ClauseChecker {
         if (rel && rel->neural) {
           ctx_.diags().Error(a.atom.pos, Quote(rel->name) + " is a neural relation: its facts come from the model");
         }
+        if (rel && rel->function) {
+          ctx_.diags().Error(a.atom.pos, Quote(rel->name) + " is a Lua predicate: it has no facts to assert");
+        }
         CheckValueArgs(top, a.atom, rel, "an asserted fact");
         if (a.certainty) ctx_.CheckCertainty(*a.certainty, ctx_.FindToken(a.atom.pos, "cf"));
         break;
@@ -526,6 +558,9 @@ class ClauseChecker {
           break;
         }
         const RelationInfo* rel = ctx_.ResolveAtom(a.atom);
+        if (rel && rel->function) {
+          ctx_.diags().Error(a.atom.pos, Quote(rel->name) + " is a Lua predicate: it has no facts to retract");
+        }
         for (std::size_t i = 0; i < a.atom.args.size(); ++i) {
           const Expr& arg = a.atom.args[i];
           if (arg.kind == ExprKind::kWildcard) continue;  // matches any value
@@ -574,7 +609,8 @@ class ClauseChecker {
           }
         }
         break;
-      case ActionKind::kHalt: break;
+      case ActionKind::kHalt:
+      case ActionKind::kCall: break;  // a Lua action receives the rule's variables as they are
     }
   }
 
@@ -702,7 +738,8 @@ class ClauseChecker {
           continue;
         }
         // A query's top-level variables are its answers: used once is normal.
-        bool output = kind_ == ClauseKind::kQuery && scope->depth == 0;
+        // So are a rule's variables when a Lua action receives them all.
+        bool output = (kind_ == ClauseKind::kQuery || passes_variables_) && scope->depth == 0;
         if (v.uses == 1 && !output && !name.empty() && name[0] != '_') {
           ctx_.diags().Warning(v.first_use,
                                "variable '" + name + "' is used only once (write '_" + name + "' if that is intended)");
@@ -717,6 +754,7 @@ class ClauseChecker {
   std::unordered_map<const Literal*, Scope*> children_;
   const RelationInfo* head_relation_ = nullptr;
   bool nesting_reported_ = false;
+  bool passes_variables_ = false;  // a Lua action gets every variable of the rule
 };
 
 }  // namespace
@@ -725,6 +763,9 @@ void CheckFact(CheckContext& ctx, const FactDecl& fact) {
   const RelationInfo* rel = ctx.ResolveAtom(fact.atom);
   if (rel && rel->neural) {
     ctx.diags().Error(fact.atom.pos, "'" + rel->name + "' is a neural relation: its facts come from the model");
+  }
+  if (rel && rel->function) {
+    ctx.diags().Error(fact.atom.pos, "'" + rel->name + "' is a Lua predicate: it has no facts");
   }
   for (std::size_t i = 0; i < fact.atom.args.size(); ++i) {
     const Expr& arg = fact.atom.args[i];

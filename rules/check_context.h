@@ -21,6 +21,10 @@ struct RelationInfo {
   SourcePos pos;
   std::vector<ColumnDecl> columns;  // a neural relation: its inputs, then its output symbol column
   bool neural = false;
+  // A Lua predicate: columns are its inputs then its outputs. A body literal
+  // calls it once the first `inputs` arguments are bound.
+  bool function = false;
+  std::size_t inputs = 0;
 };
 
 class CheckContext {

@@ -47,7 +47,8 @@ struct Declared {
   SourcePos pos;
   const std::string* name;
   const std::vector<ColumnDecl>* columns;
-  const NeuralDecl* neural;  // null for a plain relation
+  const NeuralDecl* neural;              // null for a plain relation
+  const HostFunctionDecl* function = nullptr;  // a Lua predicate
 };
 
 }  // namespace
@@ -57,6 +58,9 @@ void CheckRelationDecls(CheckContext& ctx, const Program& program) {
   all.reserve(program.relations.size() + program.neurals.size());
   for (const RelationDecl& r : program.relations) all.push_back({r.pos, &r.name, &r.columns, nullptr});
   for (const NeuralDecl& n : program.neurals) all.push_back({n.pos, &n.name, &n.inputs, &n});
+  for (const HostFunctionDecl& f : program.functions) {
+    if (f.kind == HostFunctionKind::kPredicate) all.push_back({f.pos, &f.name, &f.inputs, nullptr, &f});
+  }
   std::stable_sort(all.begin(), all.end(), [](const Declared& a, const Declared& b) { return PosBefore(a.pos, b.pos); });
 
   for (const Declared& d : all) {
@@ -68,6 +72,11 @@ void CheckRelationDecls(CheckContext& ctx, const Program& program) {
     if (d.neural) {
       info.columns.push_back(ColumnDecl{d.neural->output_pos, d.neural->output,
                                         engine::ColumnType::Of(engine::ValueKind::kSymbol)});
+    }
+    if (d.function) {
+      info.function = true;
+      info.inputs = d.function->inputs.size();
+      info.columns.insert(info.columns.end(), d.function->outputs.begin(), d.function->outputs.end());
     }
     CheckColumns(ctx, info.name, info.columns);
     auto [it, inserted] = ctx.relations().try_emplace(info.name, std::move(info));
@@ -297,6 +306,9 @@ void CheckAskDecls(CheckContext& ctx, const Program& program) {
       ctx.diags().Note(it->second, "previously declared here");
     }
     const RelationInfo* rel = ctx.ResolveAtom(a->atom);
+    if (rel && rel->function) {
+      ctx.diags().Error(a->atom.pos, "'" + rel->name + "' is a Lua predicate: the user cannot be asked for it");
+    }
     std::unordered_set<std::string> variables;
     for (std::size_t i = 0; i < a->atom.args.size(); ++i) {
       const Expr& arg = a->atom.args[i];

@@ -134,7 +134,7 @@ class Loader {
   }
 
   LoadedProgram& out_;
-  std::set<std::string> loaded_;
+  std::set<std::string>& loaded_ = out_.files;
   std::vector<Link> chain_;
 };
 

@@ -7,6 +7,7 @@
 // Thread safety: reentrant.
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,9 @@ struct LoadedProgram {
   SourceSet sources;
   Program program;
   Diagnostics diagnostics;
+  // Files read so far, by canonical path: a file imported again (by this or
+  // a later LoadFiles call) is not read twice.
+  std::set<std::string> files;
 };
 
 // Reads and parses `paths` (and their imports) into `out`.

@@ -111,6 +111,19 @@ class Lowerer {
       for (const ColumnDecl& c : r.columns) cols.push_back({c.name, c.type});
       AddRelation(r.name, std::move(cols), false);
     }
+    for (const HostFunctionDecl& f : program_.functions) {
+      engine::HostFunctionSpec fn;
+      fn.name = f.name;
+      for (const ColumnDecl& c : f.inputs) fn.inputs.push_back({c.name, c.type});
+      for (const ColumnDecl& c : f.outputs) fn.outputs.push_back({c.name, c.type});
+      fn.action = f.kind == HostFunctionKind::kAction;
+      fn.location = Location(f.pos);
+      std::vector<engine::Column> cols = fn.inputs;
+      cols.insert(cols.end(), fn.outputs.begin(), fn.outputs.end());
+      functions_.emplace(f.name, FunctionInfo{static_cast<std::uint32_t>(spec_->functions.size()), std::move(cols),
+                                              f.inputs.size()});
+      spec_->functions.push_back(std::move(fn));
+    }
     for (const NeuralDecl& n : program_.neurals) {
       std::vector<engine::Column> cols;
       for (const ColumnDecl& c : n.inputs) cols.push_back({c.name, c.type});
@@ -168,7 +181,38 @@ class Lowerer {
   }
 
   const std::vector<engine::Column>& ColumnsOf(const std::string& name) const {
+    if (auto f = functions_.find(name); f != functions_.end()) return f->second.columns;
     return spec_->relations[RelationOf(name)].columns;
+  }
+
+  bool IsFunction(const Literal& l) const {
+    return l.kind == LiteralKind::kAtom && functions_.count(l.atom.relation) > 0;
+  }
+
+  // name(inputs..., outputs...): the inputs are values, the outputs bind or
+  // test like a pattern's arguments.
+  Condition LowerCall(const Atom& atom, RuleScope& scope) {
+    const FunctionInfo& f = functions_.at(atom.relation);
+    Condition c;
+    c.kind = ConditionKind::kCall;
+    c.function = f.index;
+    for (std::size_t i = 0; i < f.inputs; ++i) c.inputs.push_back(LowerExpr(atom.args[i], scope));
+    for (std::size_t i = f.inputs; i < atom.args.size(); ++i) {
+      const rules::Expr& a = atom.args[i];
+      PatternArg arg;
+      if (a.kind == ExprKind::kVariable) {
+        arg.kind = PatternArg::Kind::kVar;
+        arg.slot = scope.bound(a.name) ? scope.slots[a.name] : Claim(a.name, scope);
+      } else if (a.kind != ExprKind::kWildcard) {
+        arg.kind = PatternArg::Kind::kConst;
+        arg.constant = ConstantOf(a);
+        if (f.columns[i].type.kind == ValueKind::kFloat && arg.constant.kind() == ValueKind::kInt) {
+          arg.constant = Value::Float(static_cast<double>(arg.constant.as_int()));
+        }
+      }
+      c.pattern.args.push_back(arg);
+    }
+    return c;
   }
 
   // Types of variables from the columns they occur in (for auxiliary relations).
@@ -422,6 +466,15 @@ class Lowerer {
         bool ready = false;
         switch (l.kind) {
           case LiteralKind::kAtom:
+            if (IsFunction(l)) {
+              std::size_t inputs = functions_.at(l.atom.relation).inputs;
+              if (!std::all_of(l.atom.args.begin(), l.atom.args.begin() + static_cast<std::ptrdiff_t>(inputs), all_bound)) {
+                break;
+              }
+              c = LowerCall(l.atom, scope);
+              ready = true;
+              break;
+            }
             c.kind = ConditionKind::kPattern;
             c.pattern = LowerPattern(l.atom, scope, true, nullptr);
             ready = true;
@@ -480,7 +533,7 @@ class Lowerer {
             if (!std::all_of(outer.begin(), outer.end(), [&](const std::string& v) { return scope.bound(v); })) break;
             c.kind = l.kind == LiteralKind::kNegation ? ConditionKind::kNegated : ConditionKind::kExists;
             std::unordered_map<std::string, VarSlot> locals;
-            if (l.body.size() == 1 && l.body[0].kind == LiteralKind::kAtom) {
+            if (l.body.size() == 1 && l.body[0].kind == LiteralKind::kAtom && !IsFunction(l.body[0])) {
               c.pattern = LowerPattern(l.body[0].atom, scope, false, &locals);
             } else {
               RelationId aux = MakeAuxiliary(l.body, outer, scope, l.pos);
@@ -504,7 +557,7 @@ class Lowerer {
             c.kind = ConditionKind::kAggregate;
             c.aggregate = static_cast<engine::AggregateFn>(static_cast<int>(l.aggregate));
             std::unordered_map<std::string, VarSlot> locals;
-            if (l.body.size() == 1 && l.body[0].kind == LiteralKind::kAtom) {
+            if (l.body.size() == 1 && l.body[0].kind == LiteralKind::kAtom && !IsFunction(l.body[0])) {
               c.pattern = LowerPattern(l.body[0].atom, scope, false, &locals);
             } else {
               // aux(outer..., locals...): one tuple per distinct solution.
@@ -701,6 +754,12 @@ class Lowerer {
       }
       for (const auto& as : a.assignments) CollectExprVars(as.value, action_vars);
       if (!a.fact_var.empty()) action_vars.insert(a.fact_var);
+      if (a.kind == ActionKind::kCall) {
+        for (const Literal& l : r.conditions) {
+          if (l.kind == LiteralKind::kAggregate) CollectExprVars(l.lhs, action_vars);
+          else if (l.kind != LiteralKind::kNegation && l.kind != LiteralKind::kExists) CollectLiteralVars(l, action_vars);
+        }
+      }
     }
     engine::RuleSpec rule;
     rule.name = r.name;
@@ -745,6 +804,10 @@ class Lowerer {
         case ActionKind::kHalt:
           act.kind = engine::ActionKind::kHalt;
           break;
+        case ActionKind::kCall:
+          act.kind = engine::ActionKind::kCall;
+          act.function = functions_.at(a.function).index;
+          break;
       }
       rule.actions.push_back(std::move(act));
     }
@@ -758,6 +821,12 @@ class Lowerer {
   const Program& program_;
   std::shared_ptr<engine::ProgramSpec> spec_;
   std::unordered_map<std::string, RelationId> by_name_;
+  struct FunctionInfo {
+    std::uint32_t index;
+    std::vector<engine::Column> columns;  // inputs, then outputs
+    std::size_t inputs;
+  };
+  std::unordered_map<std::string, FunctionInfo> functions_;
   std::vector<std::pair<LogicalRule, std::string>> pending_aux_;
   int aux_count_ = 0;
   bool in_query_ = false;

@@ -233,6 +233,10 @@ void AppendAction(std::string& out, const Action& a) {
     case ActionKind::kHalt:
       out += "halt";
       return;
+    case ActionKind::kCall:
+      // A Lua function has no .syl spelling: a comment names it.
+      out += "/* Lua action " + a.function + " */";
+      return;
   }
 }
 
@@ -330,6 +334,22 @@ std::string Print(const Program& p) {
   for (const Import& i : p.imports) out += "import " + engine::QuoteString(i.path) + ".\n";
   for (const Pragma& pr : p.pragmas) out += "pragma " + pr.name + " " + Print(pr.value) + ".\n";
   for (const RelationDecl& r : p.relations) AppendRelation(out, r);
+  for (const HostFunctionDecl& f : p.functions) {
+    // Implemented in Lua: a comment, so the printed program still parses.
+    if (f.kind == HostFunctionKind::kAction) {
+      out += "% Lua action " + f.name + "\n";
+      continue;
+    }
+    out += "% Lua predicate " + f.name + "(";
+    AppendColumns(out, f.inputs);
+    out += ")";
+    if (!f.outputs.empty()) {
+      out += " -> (";
+      AppendColumns(out, f.outputs);
+      out += ")";
+    }
+    out += "\n";
+  }
   for (const ModelDecl& m : p.models) AppendModel(out, m);
   for (const NeuralDecl& n : p.neurals) AppendNeural(out, n);
   for (const AskDecl& a : p.asks) AppendAsk(out, a);

@@ -16,8 +16,28 @@ FileId SourceSet::Add(std::string path, std::string text) {
   return static_cast<FileId>(files_.size() - 1);
 }
 
+FileId SourceSet::AddMapped(std::string path, std::string text, std::vector<SourceSegment> segments,
+                           SourcePos fallback) {
+  FileId id = Add(std::move(path), std::move(text));
+  SourceFile& f = *files_[id];
+  f.segments = std::move(segments);
+  f.fallback = fallback;
+  f.mapped = true;
+  return id;
+}
+
 SourcePos SourceSet::PosAt(FileId id, std::size_t offset) const {
   const SourceFile& f = *files_[id];
+  if (f.mapped) {
+    // The piece holding the offset; its end counts too (an error at the end
+    // of a piece points just past it).
+    for (const SourceSegment& seg : f.segments) {
+      if (offset >= seg.begin && offset <= seg.end && seg.file != id) {
+        return PosAt(seg.file, seg.offset + (offset - seg.begin));
+      }
+    }
+    return f.fallback;
+  }
   offset = std::min(offset, f.text.size());
   auto it = std::upper_bound(f.line_starts.begin(), f.line_starts.end(), offset);
   std::size_t line_index = static_cast<std::size_t>(it - f.line_starts.begin()) - 1;

@@ -27,19 +27,38 @@ struct SourcePos {
   friend bool operator==(const SourcePos&, const SourcePos&) = default;
 };
 
+// A piece of a generated text that was copied from another file: positions
+// inside [begin, end) of the generated text are positions at `offset` onward
+// in `file`.
+struct SourceSegment {
+  std::size_t begin = 0, end = 0;
+  FileId file = 0;
+  std::size_t offset = 0;
+};
+
 struct SourceFile {
   std::string path;  // as given by the user, for messages
   std::string text;
   std::vector<std::size_t> line_starts;  // byte offset where each line begins
+  // A mapped file (a statement a Lua pack built from its strings) reports
+  // positions in the files its pieces came from; glue text between pieces
+  // reports `fallback` (the Lua call that made the statement).
+  std::vector<SourceSegment> segments;
+  SourcePos fallback;
+  bool mapped = false;
 };
 
 class SourceSet {
  public:
   FileId Add(std::string path, std::string text);
+  // A generated text whose positions map back through `segments` (sorted,
+  // not overlapping) into files added before it.
+  FileId AddMapped(std::string path, std::string text, std::vector<SourceSegment> segments, SourcePos fallback);
   const SourceFile& file(FileId id) const { return *files_[id]; }
   std::size_t size() const { return files_.size(); }
 
-  // Position of a byte offset in a file.
+  // Position of a byte offset in a file (for a mapped file: in the file the
+  // offset's piece came from).
   SourcePos PosAt(FileId file, std::size_t offset) const;
   // The text of line `line` (1-based) without its newline.
   std::string_view Line(FileId file, std::uint32_t line) const;

@@ -14,6 +14,8 @@ ParseState::ParseState(const SourceSet& sources, FileId file, Program& program)
 
 SourcePos ParseState::Pos(std::size_t offset) {
   offset = std::min(offset, text_.size());
+  // A statement a Lua pack built: short, and its positions live in the pack.
+  if (sources_.file(file_).mapped) return sources_.PosAt(file_, offset);
   if (offset < cached_offset_) {
     // Backwards (the grammar backtracked): cheap while on the same line.
     std::string_view back = text_.substr(offset, cached_offset_ - offset);
