@@ -12,7 +12,7 @@ KB        ?= $(BUILD_DIR)/car.db
 FUZZ_SECONDS ?= 60
 SYLLO     := $(BUILD_DIR)/cli/syllo
 
-.PHONY: all setup configure build run test asan fuzz fuzz-long clean bench-fc bench-bc
+.PHONY: all setup configure build run test asan fuzz fuzz-long clean bench-fc bench-bc bench-lua
 
 all: build
 
@@ -68,6 +68,10 @@ bench-fc: build
 # e.g. make bench-bc BENCH_BC_ARGS=--quick
 bench-bc: build
 	python3 bench/bc/run.py --syllo $(SYLLO) --out $(BUILD_DIR)/bench-bc $(BENCH_BC_ARGS)
+
+# Lua predicates: the cost of one call from a rule, next to a built-in test.
+bench-lua: build
+	python3 bench/lua/run.py --syllo $(SYLLO) --out $(BUILD_DIR)/bench-lua $(BENCH_LUA_ARGS)
 
 clean:
 	rm -rf build

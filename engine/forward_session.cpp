@@ -436,6 +436,9 @@ bool ForwardSession::RunSteps(const std::vector<Step>& steps, std::span<Value> f
         if (!ok) return false;
         break;
       }
+      case ConditionKind::kCall:
+        if (!TestHost(s, view)) return false;
+        break;
       default:
         assert(false && "not a step");
         return false;
@@ -584,6 +587,36 @@ void ForwardSession::LeftActivate(NodeId node, std::uint32_t token) {
     case BetaKind::kRoot:
       return;
   }
+}
+
+bool ForwardSession::TestHost(const Step& step, std::span<const Value> frame) const {
+  if (!host_error_.ok()) return false;  // the run stops at the first error
+  const HostFunctionSpec& fn = program().functions[step.function];
+  if (host_ == nullptr) {
+    host_error_ = Status::InvalidArgument("predicate '" + fn.name + "' (" + fn.location +
+                                          ") has no implementation in this session");
+    return false;
+  }
+  std::array<Value, 8> small;
+  std::vector<Value> large;
+  std::span<Value> inputs;
+  if (step.inputs.size() <= small.size()) {
+    inputs = std::span<Value>(small.data(), step.inputs.size());
+  } else {
+    large.resize(step.inputs.size());
+    inputs = large;
+  }
+  for (std::size_t i = 0; i < step.inputs.size(); ++i) {
+    auto v = Evaluate(step.inputs[i], frame);
+    if (!v) return false;
+    inputs[i] = *v;
+  }
+  HostRows rows;
+  if (Status st = host_->Call(step.function, inputs, &rows); !st.ok()) {
+    host_error_ = std::move(st);
+    return false;
+  }
+  return rows.rows > 0;
 }
 
 void ForwardSession::CallHost(NodeId node, std::uint32_t token) {

@@ -235,6 +235,7 @@ class ForwardSession {
   bool Fire(ActivationId id, RunResult* result);
   std::string Interpolate(const PrintPart& part, std::span<const Value> frame) const;
   void CallHost(NodeId node, std::uint32_t token);
+  bool TestHost(const Step& step, std::span<const Value> frame) const;
   Status ActHost(const ActionSpec& act, const RuleSpec& rule, std::span<const Value> frame);
   class ActionSessionView;
 
@@ -270,7 +271,7 @@ class ForwardSession {
   HostFunctions* host_ = nullptr;
   // The first error of a host predicate during propagation (which has no
   // error path of its own): the call yields nothing, and the run stops with it.
-  Status host_error_;
+  mutable Status host_error_;
   HostRows host_rows_;
   std::vector<Value> scratch_;
 };

@@ -34,6 +34,10 @@ void AppendStepKey(std::string& key, const Step& s) {
   AppendExprKey(key, s.lhs);
   AppendExprKey(key, s.rhs);
   for (const Value& v : s.set) AppendValueKey(key, v);
+  if (s.kind == ConditionKind::kCall) {
+    key += "h" + std::to_string(s.function);
+    for (const Expr& e : s.inputs) AppendExprKey(key, e);
+  }
   key += '|';
 }
 
@@ -73,6 +77,8 @@ Step StepOf(const Condition& c) {
   s.set = c.set;
   s.negated = c.negated;
   s.text_test = c.text_test;
+  s.function = c.function;
+  s.inputs = c.inputs;
   return s;
 }
 
@@ -170,7 +176,8 @@ std::shared_ptr<const ReteNetwork> ReteNetwork::Compile(std::shared_ptr<const Pr
           std::vector<VarSlot> reads;
           CollectSlots(step.lhs, reads);
           CollectSlots(step.rhs, reads);
-          bool local = step.kind != ConditionKind::kAssign &&
+          // Host calls stay in the join: an alpha test has no way to report their errors.
+          bool local = step.kind != ConditionKind::kAssign && step.kind != ConditionKind::kCall &&
                        std::all_of(reads.begin(), reads.end(), [&](VarSlot v) { return column_of.count(v) > 0; });
           // A test after an assignment stays with it: keep the written order simple.
           if (local && rest.empty()) {
@@ -265,6 +272,16 @@ std::shared_ptr<const ReteNetwork> ReteNetwork::Compile(std::shared_ptr<const Pr
           break;
         }
         case ConditionKind::kCall: {
+          if (c.pattern.args.empty()) {  // a test: one more step of the node being built
+            if (!pending) {
+              pending = BetaNode{};
+              pending->kind = BetaKind::kFilter;
+              pending->parent = current;
+            }
+            pending->steps.push_back(StepOf(c));
+            pending->frame_size = frame;
+            break;
+          }
           flush();
           BetaNode node;
           node.kind = BetaKind::kCall;

@@ -46,6 +46,10 @@ struct Step {
   std::vector<Value> set;
   bool negated = false;
   TextTest text_test = TextTest::kContains;
+  // kCall: a host predicate without outputs (a test), run inside the join
+  // like a comparison, so a failing pair makes no token.
+  std::uint32_t function = 0;
+  std::vector<Expr> inputs;
 };
 
 // How one output of a host predicate meets the token's frame.

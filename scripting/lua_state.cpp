@@ -184,9 +184,7 @@ Status LuaState::Load(std::string_view text, const std::string& chunk_name) {
 Status LuaState::Call(int nargs, int nresults) {
   const bool outermost = depth_ == 0;
   if (outermost) {
-    spent_ = 0;
-    exhausted_ = false;
-    lua_sethook(L_, &LuaState::OnCount, LUA_MASKCOUNT, kHookInterval);
+    spent_ = 0;  // the hook is back at its normal interval: a failed call reset it
     auto now = std::chrono::steady_clock::now();
     deadline_ = budget_.seconds > 0
                     ? now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
