@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "scripting/program_files.h"
 #include "kb/data_format.h"
 #include "kb/knowledge_base.h"
 #include "rules/checker.h"
@@ -126,7 +127,11 @@ int RunInit(const InitOptions& options, const CommandContext& ctx) {
   for (const std::string& path : options.packs) {
     auto pack = std::make_unique<CheckedPack>();
     pack->path = path;
-    rules::LoadFiles({path}, pack->loaded);
+    // A Lua pack runs (sandboxed, what it prints goes to stderr) to declare its program.
+    std::unique_ptr<scripting::PackHost> host;
+    scripting::PackOptions lua;
+    lua.out = &std::cerr;
+    scripting::LoadProgramFiles({path}, lua, pack->loaded, &host);
     if (!pack->loaded.diagnostics.has_errors()) {
       rules::Check(pack->loaded.sources, pack->loaded.program, pack->loaded.diagnostics);
     }

@@ -95,10 +95,7 @@ class StatementText {
 
   void Piece(std::string_view piece) {
     if (call_.known() && !piece.empty()) {
-      const rules::SourceFile& f = ctx_.out->sources.file(call_.file);
-      std::size_t at = f.text.find(piece, cursor_);
-      // Far away, it is another occurrence: better the call's line than a wrong place.
-      if (at != std::string::npos && at - cursor_ < (std::size_t{1} << 20)) {
+      if (std::size_t at = FindLiteral(piece); at != std::string::npos) {
         segments_.push_back({text_.size(), text_.size() + piece.size(), call_.file, at});
         cursor_ = at + piece.size();
       }
@@ -117,6 +114,24 @@ class StatementText {
   }
 
  private:
+  // Where `piece` stands in the pack as a whole string literal ('...', "..."
+  // or [[...]]) not far after the cursor; npos when it does not (a string
+  // made by Lua code, or one with escapes): then the call's line it is.
+  std::size_t FindLiteral(std::string_view piece) const {
+    constexpr std::size_t kReach = std::size_t{64} << 10;
+    const std::string& text = ctx_.out->sources.file(call_.file).text;
+    for (std::size_t at = text.find(piece, cursor_); at != std::string::npos && at - cursor_ < kReach;
+         at = text.find(piece, at + 1)) {
+      char before = at > 0 ? text[at - 1] : '\0';
+      char after = at + piece.size() < text.size() ? text[at + piece.size()] : '\0';
+      bool quoted = (before == '"' || before == '\'') && after == before;
+      // A long bracket: [[ or [==[ before, ] after; Lua drops a first newline.
+      bool bracketed = (before == '[' || (before == '\n' && at >= 2 && text[at - 2] == '[')) && after == ']';
+      if (quoted || bracketed) return at;
+    }
+    return std::string::npos;
+  }
+
   PackHost::Loading& ctx_;
   rules::SourcePos call_;
   std::string text_;
