@@ -589,63 +589,46 @@ void ForwardSession::LeftActivate(NodeId node, std::uint32_t token) {
   }
 }
 
-bool ForwardSession::TestHost(const Step& step, std::span<const Value> frame) const {
+bool ForwardSession::CallHostFunction(std::uint32_t function, const std::vector<Expr>& input_exprs,
+                                      std::span<const Value> frame, HostRows* rows) const {
   if (!host_error_.ok()) return false;  // the run stops at the first error
-  const HostFunctionSpec& fn = program().functions[step.function];
   if (host_ == nullptr) {
+    const HostFunctionSpec& fn = program().functions[function];
     host_error_ = Status::InvalidArgument("predicate '" + fn.name + "' (" + fn.location +
                                           ") has no implementation in this session");
     return false;
   }
   std::array<Value, 8> small;
   std::vector<Value> large;
-  std::span<Value> inputs;
-  if (step.inputs.size() <= small.size()) {
-    inputs = std::span<Value>(small.data(), step.inputs.size());
-  } else {
-    large.resize(step.inputs.size());
+  std::span<Value> inputs(small.data(), input_exprs.size());
+  if (input_exprs.size() > small.size()) {
+    large.resize(input_exprs.size());
     inputs = large;
   }
-  for (std::size_t i = 0; i < step.inputs.size(); ++i) {
-    auto v = Evaluate(step.inputs[i], frame);
-    if (!v) return false;
+  for (std::size_t i = 0; i < input_exprs.size(); ++i) {
+    auto v = Evaluate(input_exprs[i], frame);
+    if (!v) return false;  // like a comparison, an input that cannot be computed fails the match
     inputs[i] = *v;
   }
-  HostRows rows;
-  if (Status st = host_->Call(step.function, inputs, &rows); !st.ok()) {
+  if (Status st = host_->Call(function, inputs, rows); !st.ok()) {
     host_error_ = std::move(st);
     return false;
   }
-  return rows.rows > 0;
+  return true;
+}
+
+bool ForwardSession::TestHost(const Step& step, std::span<const Value> frame) const {
+  HostRows rows;
+  return CallHostFunction(step.function, step.inputs, frame, &rows) && rows.rows > 0;
 }
 
 void ForwardSession::CallHost(NodeId node, std::uint32_t token) {
   const BetaNode& n = network_->betas()[node];
-  const HostFunctionSpec& fn = program().functions[n.function];
-  if (!host_error_.ok()) return;  // the run stops at the first error
-  if (host_ == nullptr) {
-    host_error_ = Status::InvalidArgument("predicate '" + fn.name + "' (" + fn.location +
-                                          ") has no implementation in this session");
-    return;
-  }
   std::uint16_t parent_size = network_->betas()[n.parent].frame_size;
   std::vector<Value> frame(FramePtr(tokens_[token].frame), FramePtr(tokens_[token].frame) + parent_size);
   frame.resize(std::max<std::size_t>(n.frame_size, 1));
-  std::vector<Value> inputs;
-  inputs.reserve(n.call_inputs.size());
-  for (const Expr& e : n.call_inputs) {
-    auto v = Evaluate(e, frame);
-    if (!v) return;  // like a comparison, an input that cannot be computed fails the match
-    inputs.push_back(*v);
-  }
-  // Host calls may nest (an action that asserts), so the rows are a local copy.
-  HostRows rows;
-  rows.values.swap(host_rows_.values);
-  rows.clear();
-  if (Status st = host_->Call(n.function, inputs, &rows); !st.ok()) {
-    host_error_ = std::move(st);
-    return;
-  }
+  HostRows rows;  // local: the tokens emitted below may call hosts again
+  if (!CallHostFunction(n.function, n.call_inputs, frame, &rows)) return;
   const std::size_t arity = n.call_outputs.size();
   for (std::size_t r = 0; r < rows.rows; ++r) {
     const Value* row = rows.values.data() + r * arity;
@@ -661,7 +644,6 @@ void ForwardSession::CallHost(NodeId node, std::uint32_t token) {
     }
     if (ok) EmitToken(node, token, FactRef{0, kNoFact}, frame.data(), tokens_[token].cf);
   }
-  host_rows_.values.swap(rows.values);
 }
 
 void ForwardSession::Reaggregate(NodeId node, std::uint32_t token) {

@@ -234,6 +234,10 @@ class ForwardSession {
   // Executes a production rule's actions; false on an error (in result).
   bool Fire(ActivationId id, RunResult* result);
   std::string Interpolate(const PrintPart& part, std::span<const Value> frame) const;
+  // Evaluates the inputs and calls host function `function`; false (with
+  // host_error_ set on an error) when it cannot be called.
+  bool CallHostFunction(std::uint32_t function, const std::vector<Expr>& inputs, std::span<const Value> frame,
+                        HostRows* rows) const;
   void CallHost(NodeId node, std::uint32_t token);
   bool TestHost(const Step& step, std::span<const Value> frame) const;
   Status ActHost(const ActionSpec& act, const RuleSpec& rule, std::span<const Value> frame);
@@ -272,7 +276,6 @@ class ForwardSession {
   // The first error of a host predicate during propagation (which has no
   // error path of its own): the call yields nothing, and the run stops with it.
   mutable Status host_error_;
-  HostRows host_rows_;
   std::vector<Value> scratch_;
 };
 

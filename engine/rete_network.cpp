@@ -199,6 +199,16 @@ std::shared_ptr<const ReteNetwork> ReteNetwork::Compile(std::shared_ptr<const Pr
       if (s != frame) throw std::logic_error("rule " + rule.name + ": slots are not numbered in binding order");
       ++frame;
     };
+    // A test or assignment joins the node being built (a join, or a filter).
+    auto add_step = [&](const Condition& c) {
+      if (!pending) {
+        pending = BetaNode{};
+        pending->kind = BetaKind::kFilter;
+        pending->parent = current;
+      }
+      pending->steps.push_back(StepOf(c));
+      pending->frame_size = frame;
+    };
 
     for (const Condition& c : rule.conditions) {
       switch (c.kind) {
@@ -273,13 +283,7 @@ std::shared_ptr<const ReteNetwork> ReteNetwork::Compile(std::shared_ptr<const Pr
         }
         case ConditionKind::kCall: {
           if (c.pattern.args.empty()) {  // a test: one more step of the node being built
-            if (!pending) {
-              pending = BetaNode{};
-              pending->kind = BetaKind::kFilter;
-              pending->parent = current;
-            }
-            pending->steps.push_back(StepOf(c));
-            pending->frame_size = frame;
+            add_step(c);
             break;
           }
           flush();
@@ -329,13 +333,7 @@ std::shared_ptr<const ReteNetwork> ReteNetwork::Compile(std::shared_ptr<const Pr
             break;
           }
           if (c.kind == ConditionKind::kAssign) claim(c.target);
-          if (!pending) {
-            pending = BetaNode{};
-            pending->kind = BetaKind::kFilter;
-            pending->parent = current;
-          }
-          pending->steps.push_back(StepOf(c));
-          pending->frame_size = frame;
+          add_step(c);
           break;
         }
       }

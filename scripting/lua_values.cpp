@@ -77,19 +77,4 @@ Result<Value> ToValue(lua_State* L, int index, const engine::ColumnType& type, c
   return Mismatch(L, index, type, what);
 }
 
-Result<Value> ToUntypedValue(lua_State* L, int index, const std::string& what) {
-  switch (lua_type(L, index)) {
-    case LUA_TNUMBER:
-      return lua_isinteger(L, index) ? Value::Int(lua_tointeger(L, index)) : Value::Float(lua_tonumber(L, index));
-    case LUA_TBOOLEAN: return Value::Bool(lua_toboolean(L, index) != 0);
-    case LUA_TSTRING: {
-      std::size_t len = 0;
-      const char* s = lua_tolstring(L, index, &len);
-      return Value::MakeString(std::string_view(s, len));
-    }
-    default:
-      return Status::InvalidArgument(what + " must be a number, a boolean or a string, got " + LuaTypeName(L, index));
-  }
-}
-
 }  // namespace syllo::scripting

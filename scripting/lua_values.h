@@ -26,8 +26,4 @@ Status PushValue(lua_State* L, const engine::Value& v);
 // place for the error ("output 2 (dist: float) of predicate 'near'").
 Result<engine::Value> ToValue(lua_State* L, int index, const engine::ColumnType& type, const std::string& what);
 
-// The Lua value at `index` as a rule-language constant ("ann", 42, 1.5,
-// true, "\"text\""), with a string spelled as a symbol when it is one.
-Result<engine::Value> ToUntypedValue(lua_State* L, int index, const std::string& what);
-
 }  // namespace syllo::scripting
