@@ -27,5 +27,6 @@ void AddKbCommand(CLI::App& app, CommandContext& ctx);
 void AddRunCommand(CLI::App& app, CommandContext& ctx);
 void AddQueryCommand(CLI::App& app, CommandContext& ctx);
 void AddReplCommand(CLI::App& app, CommandContext& ctx);
+void AddServeCommand(CLI::App& app, CommandContext& ctx);
 
 }  // namespace syllo::cli

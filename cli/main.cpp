@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   syllo::cli::AddRunCommand(app, ctx);
   syllo::cli::AddQueryCommand(app, ctx);
   syllo::cli::AddReplCommand(app, ctx);
+  syllo::cli::AddServeCommand(app, ctx);
 
   try {
     app.parse(argc, argv);

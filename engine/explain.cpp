@@ -100,35 +100,37 @@ std::string SourceTag(const ProgramSpec& program, const Answer& a, bool derived_
   return "";
 }
 
-class HowWriter {
+// Builds the proof trees of `how`.
+class HowBuilder {
  public:
-  HowWriter(Solver& solver, const ExplainOptions& options) : solver_(solver), program_(solver.program()), options_(options) {}
+  HowBuilder(Solver& solver, const ExplainOptions& options) : solver_(solver), program_(solver.program()), options_(options) {}
 
-  Status Explain(RelationId relation, const Answer& answer, int depth) {
+  Status Explain(RelationId relation, const Answer& answer, int depth, ProofNode* node) {
     const bool derived = HasRules(relation);
-    std::string line = Indent(depth) + FormatAtom(program_, relation, answer.row);
-    std::string cf = FormatCertainty(program_, answer.certainty);
-    if (!cf.empty()) line += "  " + cf;
-    std::string tag = SourceTag(program_, answer, derived && answer.provenance.origin == Origin::kAsserted);
-    if (!tag.empty()) line += "  " + tag;
+    node->kind = ProofNode::Kind::kAtom;
+    node->relation = relation;
+    node->row = answer.row;
+    node->certainty = answer.certainty;
+    node->provenance = answer.provenance;
+    node->text = FormatAtom(program_, relation, answer.row);
+    node->cf_text = FormatCertainty(program_, answer.certainty);
+    node->tag = SourceTag(program_, answer, derived && answer.provenance.origin == Origin::kAsserted);
     GoalKey key{relation, answer.row};
     if (!derived || answer.provenance.origin == Origin::kUser || answer.provenance.origin == Origin::kModel) {
-      out_ << line << "\n";
       return Status();
     }
     if (on_path_.count(key) > 0) {
-      out_ << line << "  (a cycle: see above)\n";
+      node->note = "a cycle: see above";
       return Status();
     }
     if (explained_.count(key) > 0) {
-      out_ << line << "  (explained above)\n";
+      node->note = "explained above";
       return Status();
     }
     if (depth >= options_.max_depth) {
-      out_ << line << "  ...\n";
+      node->note = "...";
       return Status();
     }
-    out_ << line << "\n";
     explained_.insert(key);
     on_path_.insert(key);
     const bool all_proofs = program_.semantics != Semantics::kBoolean;
@@ -144,28 +146,32 @@ class HowWriter {
       for (const auto& [frame, body] : proofs) {
         if (shown >= (all_proofs ? options_.max_proofs : 1)) break;
         ++shown;
-        std::string by = Indent(depth + 1) + "by " + RuleTitle(rule);
+        ProofNode::Step step;
+        step.rule = r;
+        step.body_certainty = body;
+        step.title = RuleTitle(rule);
         if (program_.semantics != Semantics::kBoolean) {
-          by += ": body " + FormatNumber(body) + ", rule cf " + FormatNumber(rule.certainty);
+          step.title += ": body " + FormatNumber(body) + ", rule cf " + FormatNumber(rule.certainty);
         }
-        out_ << by << "\n";
-        Status c = ExplainBody(rule, frame, depth + 2);
+        Status c = ExplainBody(rule, frame, depth + 2, &step.items);
         if (!c.ok()) return c;
+        node->by.push_back(std::move(step));
       }
       if (!all_proofs && shown > 0) break;
     }
-    if (shown == 0) out_ << Indent(depth + 1) << "(no rule proves it now)\n";
+    node->unproved = shown == 0;
     on_path_.erase(key);
     return Status();
   }
 
-  std::string text() const { return out_.str(); }
-
  private:
-  Status ExplainBody(const RuleSpec& rule, std::span<const Value> frame, int depth) {
+  Status ExplainBody(const RuleSpec& rule, std::span<const Value> frame, int depth, std::vector<ProofNode>* items) {
     for (const Condition& c : rule.conditions) {
+      ProofNode item;
       if (c.kind != ConditionKind::kPattern) {
-        out_ << Indent(depth) << FormatCondition(program_, rule, c, frame) << "  [holds]\n";
+        item.kind = ProofNode::Kind::kHolds;
+        item.text = FormatCondition(program_, rule, c, frame);
+        items->push_back(std::move(item));
         continue;
       }
       std::vector<Value> call = PatternCall(c.pattern, frame);
@@ -179,12 +185,15 @@ class HowWriter {
         }
       }
       if (premise == nullptr) {
-        out_ << Indent(depth) << FormatPattern(program_, rule, c.pattern, frame) << "  (no longer holds)\n";
+        item.kind = ProofNode::Kind::kNoLongerHolds;
+        item.text = FormatPattern(program_, rule, c.pattern, frame);
+        items->push_back(std::move(item));
         continue;
       }
       Answer copy = *premise;
-      Status s = Explain(c.pattern.relation, copy, depth);
+      Status s = Explain(c.pattern.relation, copy, depth, &item);
       if (!s.ok()) return s;
+      items->push_back(std::move(item));
     }
     return Status();
   }
@@ -196,7 +205,6 @@ class HowWriter {
     return false;
   }
 
-  static std::string Indent(int depth) { return std::string(static_cast<std::size_t>(depth) * 2, ' '); }
   static std::string FormatNumber(double v) {
     std::ostringstream s;
     s.precision(3);
@@ -207,9 +215,32 @@ class HowWriter {
   Solver& solver_;
   const ProgramSpec& program_;
   const ExplainOptions& options_;
-  std::ostringstream out_;
   std::unordered_set<GoalKey, GoalKeyHash> on_path_, explained_;
 };
+
+std::string Indent(int depth) { return std::string(static_cast<std::size_t>(depth) * 2, ' '); }
+
+void Render(const ProofNode& node, int depth, std::string& out) {
+  out += Indent(depth) + node.text;
+  switch (node.kind) {
+    case ProofNode::Kind::kHolds: out += "  [holds]\n"; return;
+    case ProofNode::Kind::kNoLongerHolds: out += "  (no longer holds)\n"; return;
+    case ProofNode::Kind::kAtom: break;
+  }
+  if (!node.cf_text.empty()) out += "  " + node.cf_text;
+  if (!node.tag.empty()) out += "  " + node.tag;
+  if (node.note == "...") {
+    out += "  ...";
+  } else if (!node.note.empty()) {
+    out += "  (" + node.note + ")";
+  }
+  out += "\n";
+  for (const ProofNode::Step& step : node.by) {
+    out += Indent(depth + 1) + "by " + step.title + "\n";
+    for (const ProofNode& item : step.items) Render(item, depth + 2, out);
+  }
+  if (node.unproved) out += Indent(depth + 1) + "(no rule proves it now)\n";
+}
 
 }  // namespace
 
@@ -360,22 +391,38 @@ std::string FormatWhy(const ProgramSpec& program, const std::vector<GoalStackEnt
   return out.str();
 }
 
-Result<std::string> ExplainHow(Solver& solver, RelationId relation, std::span<const Value> call,
-                               const ExplainOptions& options) {
+Result<std::vector<ProofNode>> ProveHow(Solver& solver, RelationId relation, std::span<const Value> call,
+                                        const ExplainOptions& options) {
   auto answers = solver.SolveAll(relation, call);
   if (!answers.ok()) return answers.status();
-  HowWriter writer(solver, options);
-  int shown = 0;
+  HowBuilder builder(solver, options);
+  std::vector<ProofNode> trees;
   for (const Answer& a : *answers) {
     if (!solver.Counts(a.certainty)) continue;
-    ++shown;
-    Status s = writer.Explain(relation, a, 0);
+    ProofNode node;
+    Status s = builder.Explain(relation, a, 0, &node);
     if (!s.ok()) return s;
+    trees.push_back(std::move(node));
   }
-  if (shown == 0) {
+  return trees;
+}
+
+std::string RenderProof(const ProofNode& tree) {
+  std::string out;
+  Render(tree, 0, out);
+  return out;
+}
+
+Result<std::string> ExplainHow(Solver& solver, RelationId relation, std::span<const Value> call,
+                               const ExplainOptions& options) {
+  auto trees = ProveHow(solver, relation, call, options);
+  if (!trees.ok()) return trees.status();
+  if (trees->empty()) {
     return FormatAtom(solver.program(), relation, call) + " is not established, so there is no proof to show (try :whynot).\n";
   }
-  return writer.text();
+  std::string out;
+  for (const ProofNode& tree : *trees) out += RenderProof(tree);
+  return out;
 }
 
 Result<std::string> ExplainWhyNot(Solver& solver, RelationId relation, std::span<const Value> call) {

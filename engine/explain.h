@@ -39,6 +39,34 @@ struct ExplainOptions {
   int max_proofs = 8;     // proofs shown per conclusion under certainties
 };
 
+// A proof as `how` shows it. An atom node is a conclusion with the rules that
+// prove it (each with its body's items: atoms proved in turn, and conditions
+// that hold); a fact, a reply or a prediction has no steps.
+struct ProofNode {
+  enum class Kind { kAtom, kHolds, kNoLongerHolds } kind = Kind::kAtom;
+  std::string text;  // the atom, or the condition with its bindings
+  RelationId relation = 0;
+  std::vector<Value> row;
+  double certainty = 1.0;
+  Provenance provenance;
+  std::string cf_text;  // "cf 0.8", "" under boolean semantics
+  std::string tag;      // "[fact]", "[your answer]", "[predicted by model m@1]"
+  std::string note;     // "a cycle: see above", "explained above", "..." (depth)
+  struct Step {
+    std::uint32_t rule = 0;
+    double body_certainty = 1.0;
+    std::string title;  // "rule name (file:line:col)" with certainties
+    std::vector<ProofNode> items;  // one per condition of the rule
+  };
+  std::vector<Step> by;
+  bool unproved = false;  // derived, but no rule proves it now
+};
+
+// The proof trees of every answer of the goal that counts.
+Result<std::vector<ProofNode>> ProveHow(Solver& solver, RelationId relation, std::span<const Value> call,
+                                        const ExplainOptions& options = {});
+std::string RenderProof(const ProofNode& tree);
+
 // `how GOAL`: a proof tree for every answer of the goal that counts.
 Result<std::string> ExplainHow(Solver& solver, RelationId relation, std::span<const Value> call,
                                const ExplainOptions& options = {});

@@ -1,5 +1,7 @@
 #include "engine/solver.h"
 
+#include <chrono>
+
 #include <algorithm>
 #include <cassert>
 #include <deque>
@@ -468,6 +470,11 @@ Status Solver::Machine::RunContext(std::size_t ctx, bool stop_on_answer) {
     if (solver_.interrupt_.load(std::memory_order_relaxed)) {
       solver_.interrupt_.store(false, std::memory_order_relaxed);
       Fail(Status::Cancelled("interrupted"));
+    }
+    // The clock is read every 1024 steps: cheap, and a step is short.
+    if (solver_.options_.deadline != nullptr && (steps_ & 1023) == 0 &&
+        std::chrono::steady_clock::now() > *solver_.options_.deadline) {
+      Fail(Status::LimitExceeded("time limit: the goal took longer than its deadline"));
     }
     if (!error_.ok()) return error_;
     if (stop_on_answer && answer_ready_) return Status();

@@ -23,6 +23,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -56,6 +57,9 @@ struct SolverOptions {
   // session spanning several solvers asks each question once.
   std::function<void(RelationId, std::span<const Value> key)> on_unknown;
   std::function<bool(RelationId, std::span<const Value> key)> answered_unknown;
+  // When set, solving past this time stops with kLimitExceeded. The caller
+  // owns the time point and may move it between calls.
+  const std::chrono::steady_clock::time_point* deadline = nullptr;
 };
 
 // A relation and a tuple of values (kNone where free): a goal, as a hash key.

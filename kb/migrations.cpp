@@ -37,6 +37,20 @@ const std::vector<Migration>& Migrations() {
        "  premises TEXT NOT NULL"
        ");"
        "CREATE INDEX syllo_justifications_fact ON syllo_justifications(relation, fact);"},
+      {4, "the decision log of the service: request, response, pack and model versions, time",
+       "CREATE TABLE syllo_decisions ("
+       "  id INTEGER PRIMARY KEY,"
+       "  at TEXT NOT NULL,"
+       "  endpoint TEXT NOT NULL,"
+       "  pack TEXT NOT NULL,"
+       "  pack_version TEXT NOT NULL,"
+       "  models TEXT NOT NULL,"
+       "  status INTEGER NOT NULL,"
+       "  elapsed_ms REAL NOT NULL,"
+       "  request TEXT NOT NULL,"
+       "  response TEXT NOT NULL"
+       ");"
+       "CREATE INDEX syllo_decisions_at ON syllo_decisions(at);"},
   };
   return kList;
 }

@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
   swi-prolog-nox tmux
+  libcpp-httplib-dev wrk nodejs npm
 )
 
 missing=()

@@ -1,0 +1,50 @@
+// Value: one column of a fact or one binding of a query variable, as the
+// embedding API hands it over: an integer, a float, a boolean, a symbol
+// (`approve`), a string ("A000001"), or none (a free argument).
+//
+// Thread safety: values.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+
+namespace syllo {
+
+class Value {
+ public:
+  enum class Kind { kNone, kInt, kFloat, kBool, kSymbol, kString };
+
+  Value() = default;
+  static Value Int(std::int64_t v) { return Value(Kind::kInt, v, 0, {}); }
+  static Value Float(double v) { return Value(Kind::kFloat, 0, v, {}); }
+  static Value Bool(bool v) { return Value(Kind::kBool, v ? 1 : 0, 0, {}); }
+  static Value Symbol(std::string name) { return Value(Kind::kSymbol, 0, 0, std::move(name)); }
+  static Value String(std::string text) { return Value(Kind::kString, 0, 0, std::move(text)); }
+
+  Kind kind() const { return kind_; }
+  bool is_none() const { return kind_ == Kind::kNone; }
+  std::int64_t as_int() const { return int_; }
+  double as_float() const { return float_; }
+  bool as_bool() const { return int_ != 0; }
+  // The name of a symbol or the text of a string.
+  const std::string& text() const { return text_; }
+
+  // As the rule language writes it: 42, 0.5, true, approve, "A000001".
+  std::string ToString() const;
+
+  friend bool operator==(const Value& a, const Value& b) {
+    return a.kind_ == b.kind_ && a.int_ == b.int_ && a.text_ == b.text_ &&
+           (a.kind_ != Kind::kFloat || a.float_ == b.float_);
+  }
+
+ private:
+  Value(Kind kind, std::int64_t i, double f, std::string text)
+      : kind_(kind), int_(i), float_(f), text_(std::move(text)) {}
+  Kind kind_ = Kind::kNone;
+  std::int64_t int_ = 0;
+  double float_ = 0;
+  std::string text_;
+};
+
+}  // namespace syllo

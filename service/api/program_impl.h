@@ -1,0 +1,52 @@
+// Program::Impl: what a compiled Program shares between its sessions: the
+// checked AST (to compile goals against), the lowered program and its Rete
+// network, a pool of Lua hosts (a Lua state is single-threaded, so each
+// session borrows its own), and a cache of compiled goals.
+//
+// Thread safety: the compiled parts are immutable; the pool and the goal cache
+// lock `mutex`.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/program.h"
+#include "engine/rete_network.h"
+#include "rules/loader.h"
+#include "rules/query_compiler.h"
+#include "scripting/lua_pack.h"
+#include "syllo/program.h"
+
+namespace syllo {
+
+struct Program::Impl {
+  LoadOptions options;
+  std::vector<std::string> files;  // FromFiles
+  std::string text, text_name;     // FromText
+  std::unique_ptr<rules::LoadedProgram> loaded;
+  std::shared_ptr<engine::ProgramSpec> spec;
+  std::shared_ptr<const engine::ReteNetwork> network;
+  std::vector<RelationInfo> relations;
+  std::string version;
+  std::vector<std::string> models;
+
+  // A Lua host bound to this program, for one session; null when the program
+  // has no host functions.
+  Result<std::unique_ptr<scripting::PackHost>> AcquireHost();
+  void ReleaseHost(std::unique_ptr<scripting::PackHost> host);
+  // A goal compiled against the program (cached by its text). The error holds
+  // the diagnostics.
+  Result<std::shared_ptr<const rules::CompiledQuery>> CompileGoal(std::string_view goal);
+
+  std::mutex mutex;
+  std::vector<std::unique_ptr<scripting::PackHost>> idle_hosts;
+  std::unordered_map<std::string, std::shared_ptr<const rules::CompiledQuery>> goals;
+};
+
+// The PackOptions of a program's LoadOptions.
+scripting::PackOptions PackOptionsOf(const LoadOptions& options);
+
+}  // namespace syllo

@@ -1,0 +1,260 @@
+#include <algorithm>
+#include <functional>
+#include <unordered_set>
+
+#include "engine/explain.h"
+#include "service/api/session_impl.h"
+#include "service/api/value_convert.h"
+
+namespace syllo {
+
+namespace {
+
+std::string_view StopName(engine::StopReason reason) {
+  switch (reason) {
+    case engine::StopReason::kAgendaEmpty: return "agenda_empty";
+    case engine::StopReason::kHalted: return "halted";
+    case engine::StopReason::kFiringLimit: return "firing_limit";
+    case engine::StopReason::kTimeLimit: return "time_limit";
+    case engine::StopReason::kFactLimit: return "fact_limit";
+    case engine::StopReason::kInterrupted: return "interrupted";
+    case engine::StopReason::kError: return "error";
+  }
+  return "error";
+}
+
+Result<std::vector<engine::Value>> ConvertRow(const engine::ProgramSpec& spec, engine::RelationId id,
+                                              const std::vector<Value>& row) {
+  const auto& columns = spec.relations[id].columns;
+  if (row.size() != columns.size()) {
+    return Status::InvalidArgument(spec.relations[id].name + " has " + std::to_string(columns.size()) +
+                                   " columns, the row has " + std::to_string(row.size()));
+  }
+  std::vector<engine::Value> out;
+  out.reserve(row.size());
+  for (std::size_t i = 0; i < row.size(); ++i) {
+    if (row[i].is_none()) {
+      return Status::InvalidArgument(spec.relations[id].name + "." + columns[i].name + ": a fact needs a value");
+    }
+    out.push_back(ToEngine(row[i], columns[i].type));
+  }
+  return out;
+}
+
+Result<engine::RelationId> UserRelation(const engine::ProgramSpec& spec, std::string_view relation) {
+  auto id = spec.FindRelation(relation);
+  if (!id || spec.relations[*id].auxiliary) {
+    return Status::NotFound("unknown relation '" + std::string(relation) + "'");
+  }
+  return *id;
+}
+
+class JustificationTree {
+ public:
+  JustificationTree(const engine::ForwardSession& s, int max_depth) : s_(s), max_depth_(max_depth) {}
+
+  Explanation Build(engine::FactRef f, int depth) {
+    Explanation node;
+    node.fact = s_.FormatFact(f);
+    node.certainty = s_.certainty(f);
+    const engine::Relation& rel = s_.memory().at(f.relation);
+    switch (rel.origin(f.id)) {
+      case engine::Origin::kUser: node.source = Explanation::Source::kUser; return node;
+      case engine::Origin::kModel: node.source = Explanation::Source::kModel; return node;
+      default: break;
+    }
+    std::vector<engine::Justification> justs = s_.Justifications(f);
+    if (justs.empty()) return node;  // a fact given to the session
+    const engine::Justification& j = justs.front();
+    const engine::RuleSpec& rule = s_.program().rules[j.rule];
+    node.source = Explanation::Source::kRule;
+    node.rule = rule.name;
+    node.location = rule.location;
+    const std::uint64_t key = (std::uint64_t{f.relation} << 32) | f.id;
+    if (on_path_.count(key)) {
+      node.note = "a cycle: see above";
+      return node;
+    }
+    if (explained_.count(key)) {
+      node.note = "explained above";
+      return node;
+    }
+    if (depth >= max_depth_) {
+      node.note = "depth limit";
+      return node;
+    }
+    explained_.insert(key);
+    on_path_.insert(key);
+    for (engine::FactRef p : j.facts) {
+      if (p.id == engine::kNoFact) continue;
+      node.premises.push_back(Build(p, depth + 1));
+    }
+    if (justs.size() > 1) node.note = std::to_string(justs.size() - 1) + " more derivation(s) not shown";
+    on_path_.erase(key);
+    return node;
+  }
+
+ private:
+  const engine::ForwardSession& s_;
+  int max_depth_;
+  std::unordered_set<std::uint64_t> on_path_, explained_;
+};
+
+}  // namespace
+
+Session::Impl::Impl(const Program& p) : program(p) {
+  Program::Impl& pi = *program.impl();
+  forward = std::make_unique<engine::ForwardSession>(pi.network);
+  forward->set_output(&out);
+  forward->set_observer(&firings);
+  auto acquired = pi.AcquireHost();
+  if (acquired.ok()) {
+    host = std::move(acquired).value();
+  } else {
+    host_status = acquired.status();
+  }
+  if (host != nullptr) {
+    host->set_output(&out);
+    forward->set_host(host.get());
+  }
+  // The program's own facts; they were checked when it was compiled.
+  (void)forward->AssertProgramFacts();
+}
+
+Session::Impl::~Impl() {
+  forward.reset();  // it calls the host while it goes
+  program.impl()->ReleaseHost(std::move(host));
+}
+
+void Session::Impl::KeepReplyFacts() {
+  for (auto& [relation, row, cf] : reply_facts) {
+    (void)forward->Assert(relation, std::move(row), cf, engine::Origin::kUser);
+  }
+  if (!reply_facts.empty()) forward->Settle();
+  reply_facts.clear();
+}
+
+Session::Session(const Program& program) : impl_(std::make_unique<Impl>(program)) {}
+Session::~Session() = default;
+Session::Session(Session&&) noexcept = default;
+Session& Session::operator=(Session&&) noexcept = default;
+
+const Program& Session::program() const { return impl_->program; }
+
+Status Session::Assert(std::string_view relation, std::vector<Value> row, double certainty) {
+  const engine::ProgramSpec& spec = *impl_->program.impl()->spec;
+  auto id = UserRelation(spec, relation);
+  if (!id.ok()) return id.status();
+  auto values = ConvertRow(spec, *id, row);
+  if (!values.ok()) return values.status();
+  auto added = impl_->forward->Assert(*id, std::move(values).value(), certainty);
+  if (!added.ok()) return added.status();
+  ++impl_->generation;
+  return Status();
+}
+
+Status Session::Retract(std::string_view relation, const std::vector<Value>& row) {
+  const engine::ProgramSpec& spec = *impl_->program.impl()->spec;
+  auto id = UserRelation(spec, relation);
+  if (!id.ok()) return id.status();
+  auto values = ConvertRow(spec, *id, row);
+  if (!values.ok()) return values.status();
+  const engine::Relation& rel = impl_->forward->memory().at(*id);
+  auto fact = rel.Find(*values);
+  if (!fact || !impl_->forward->Retract({*id, *fact})) {
+    return Status::NotFound("no fact " + engine::FormatAtom(spec, *id, *values) + " to retract");
+  }
+  ++impl_->generation;
+  return Status();
+}
+
+Result<RunReport> Session::Run(const RunLimits& limits) {
+  if (!impl_->host_status.ok()) return impl_->host_status;
+  ++impl_->generation;
+  engine::RunResult r = impl_->forward->Run({limits.max_firings, limits.timeout_seconds, limits.max_facts});
+  if (r.reason == engine::StopReason::kError) return Status::InvalidArgument(r.message);
+  RunReport report;
+  report.stop = StopName(r.reason);
+  report.message = r.message;
+  report.firings = r.firings;
+  report.derivations = r.derivations;
+  return report;
+}
+
+Result<std::vector<Fact>> Session::Facts(std::string_view relation) const {
+  const engine::ProgramSpec& spec = *impl_->program.impl()->spec;
+  auto id = UserRelation(spec, relation);
+  if (!id.ok()) return id.status();
+  std::vector<Fact> out;
+  const engine::Relation& rel = impl_->forward->memory().at(*id);
+  rel.ForEach([&](engine::FactId f) {
+    Fact fact;
+    fact.relation = rel.name();
+    for (const engine::Value& v : rel.row(f)) fact.values.push_back(FromEngine(v));
+    fact.certainty = rel.certainty(f);
+    out.push_back(std::move(fact));
+  });
+  return out;
+}
+
+Result<Explanation> Session::Explain(const Fact& fact, int max_depth) const {
+  const engine::ProgramSpec& spec = *impl_->program.impl()->spec;
+  auto id = UserRelation(spec, fact.relation);
+  if (!id.ok()) return id.status();
+  auto values = ConvertRow(spec, *id, fact.values);
+  if (!values.ok()) return values.status();
+  auto f = impl_->forward->memory().at(*id).Find(*values);
+  if (!f) return Status::NotFound(engine::FormatAtom(spec, *id, *values) + " is not in working memory");
+  return JustificationTree(*impl_->forward, max_depth).Build({*id, *f}, 0);
+}
+
+std::vector<std::pair<std::string, std::uint64_t>> Session::Firings() const {
+  std::vector<std::pair<std::string, std::uint64_t>> out;
+  const auto& rules = impl_->program.impl()->spec->rules;
+  const auto& counts = impl_->firings.counts;
+  for (std::size_t r = 0; r < counts.size(); ++r) {
+    if (counts[r] > 0) out.emplace_back(rules[r].name, counts[r]);
+  }
+  return out;
+}
+
+std::vector<std::string> Session::ConcludingRules() const {
+  const engine::ProgramSpec& spec = *impl_->program.impl()->spec;
+  std::vector<bool> seen(spec.rules.size());
+  for (engine::RelationId r = 0; r < spec.relations.size(); ++r) {
+    const engine::Relation& rel = impl_->forward->memory().at(r);
+    rel.ForEach([&](engine::FactId f) {
+      if (rel.origin(f) != engine::Origin::kDerived) return;
+      for (const engine::Justification& j : impl_->forward->Justifications({r, f})) seen[j.rule] = true;
+    });
+  }
+  std::vector<std::string> out;
+  for (std::size_t r = 0; r < seen.size(); ++r) {
+    // Rules the compiler made for a conjunction under not/exists are not the user's.
+    if (seen[r] && !spec.rules[r].auxiliary) out.push_back(spec.rules[r].name);
+  }
+  return out;
+}
+
+std::string Session::TakeOutput() {
+  std::string text = impl_->out.str();
+  impl_->out.str({});
+  impl_->out.clear();
+  return text;
+}
+
+const std::optional<Question>& Session::pending_question() const { return impl_->pending; }
+
+Status Session::Answer(std::string_view reply) {
+  if (!impl_->pending || impl_->pending_spec == nullptr) {
+    return Status::InvalidArgument("there is no question waiting for an answer");
+  }
+  auto parsed = engine::ParseReply(*impl_->pending_spec, reply);
+  if (!parsed.ok()) return Status::InvalidArgument(impl_->pending->id + ": " + parsed.status().message());
+  impl_->replies[impl_->pending->id] = *parsed;
+  impl_->pending.reset();
+  impl_->pending_spec = nullptr;
+  return Status();
+}
+
+}  // namespace syllo

@@ -1,0 +1,53 @@
+#include "service/api/value_convert.h"
+
+namespace syllo {
+
+std::string Value::ToString() const {
+  switch (kind_) {
+    case Kind::kNone: return "_";
+    case Kind::kInt: return std::to_string(int_);
+    case Kind::kFloat: return engine::FormatFloat(float_);
+    case Kind::kBool: return int_ ? "true" : "false";
+    case Kind::kSymbol: return text_;
+    case Kind::kString: return engine::QuoteString(text_);
+  }
+  return "?";
+}
+
+Value FromEngine(const engine::Value& v) {
+  switch (v.kind()) {
+    case engine::ValueKind::kNone: return Value();
+    case engine::ValueKind::kInt: return Value::Int(v.as_int());
+    case engine::ValueKind::kFloat: return Value::Float(v.as_float());
+    case engine::ValueKind::kBool: return Value::Bool(v.as_bool());
+    case engine::ValueKind::kSymbol: return Value::Symbol(std::string(v.text()));
+    case engine::ValueKind::kString: return Value::String(std::string(v.text()));
+    case engine::ValueKind::kTensor:
+    case engine::ValueKind::kFact: return Value::String(v.ToString());
+  }
+  return Value();
+}
+
+engine::Value ToEngine(const Value& v) {
+  switch (v.kind()) {
+    case Value::Kind::kNone: return engine::Value();
+    case Value::Kind::kInt: return engine::Value::Int(v.as_int());
+    case Value::Kind::kFloat: return engine::Value::Float(v.as_float());
+    case Value::Kind::kBool: return engine::Value::Bool(v.as_bool());
+    case Value::Kind::kSymbol: return engine::Value::MakeSymbol(v.text());
+    case Value::Kind::kString: return engine::Value::MakeString(v.text());
+  }
+  return engine::Value();
+}
+
+engine::Value ToEngine(const Value& v, const engine::ColumnType& column) {
+  if (column.kind == engine::ValueKind::kSymbol && v.kind() == Value::Kind::kString) {
+    return engine::Value::MakeSymbol(v.text());
+  }
+  if (column.kind == engine::ValueKind::kString && v.kind() == Value::Kind::kSymbol) {
+    return engine::Value::MakeString(v.text());
+  }
+  return ToEngine(v);
+}
+
+}  // namespace syllo

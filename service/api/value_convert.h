@@ -1,0 +1,23 @@
+// Conversions between the API's Value and the engine's.
+//
+// Thread safety: reentrant (interning locks the global symbol table).
+#pragma once
+
+#include <vector>
+
+#include "engine/column_type.h"
+#include "engine/value.h"
+#include "syllo/status.h"
+#include "syllo/value.h"
+
+namespace syllo {
+
+Value FromEngine(const engine::Value& v);
+// A value for a column of type `column`: a string given for a symbol column is
+// that symbol (and a symbol for a string column that string), as JSON has only
+// strings.
+engine::Value ToEngine(const Value& v, const engine::ColumnType& column);
+// Without a column type (a goal's argument).
+engine::Value ToEngine(const Value& v);
+
+}  // namespace syllo
