@@ -26,7 +26,7 @@ struct ServeOptions {
   double deadline_ms = 5000;
   double watch_seconds = 1;
   bool no_watch = false;
-  bool trust = false;
+  LoadOptions load;
   service::DecisionLogOptions log;
 };
 
@@ -71,9 +71,7 @@ int Serve(ServeOptions& o) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  LoadOptions load;
-  load.trust_lua = o.trust;
-  service::PackRegistry packs(load);
+  service::PackRegistry packs(o.load);
   for (const std::string& arg : o.packs) {
     auto [name, files] = ParsePackArg(arg);
     if (name.empty() || files.empty()) {
@@ -82,7 +80,9 @@ int Serve(ServeOptions& o) {
     }
     if (Status s = packs.Add(name, files); !s.ok()) {
       std::cerr << "syllo serve: " << s.message() << "\n";
-      return s.code() == StatusCode::kInvalidArgument ? kExitInputError : kExitIoError;
+      return s.code() == StatusCode::kInvalidArgument ? kExitInputError
+             : s.code() == StatusCode::kAlreadyExists ? kExitUsage
+                                                       : kExitIoError;
     }
   }
   service::Metrics metrics;
@@ -196,7 +196,13 @@ void AddServeCommand(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--session-ttl", o->session_ttl, "Seconds an idle session lives")->capture_default_str();
   cmd->add_option("--watch-seconds", o->watch_seconds, "How often to look for changed pack files")->capture_default_str();
   cmd->add_flag("--no-watch", o->no_watch, "Reload packs only on PUT /v1/packs/{pack}");
-  cmd->add_flag("--trust", o->trust, "Run Lua packs without the sandbox");
+  cmd->add_flag("--trust", o->load.trust_lua, "Run Lua packs without the sandbox");
+  cmd->add_option("--lua-instructions", o->load.lua_instructions, "Lua instructions one call into a pack may run (0: no limit)")
+      ->capture_default_str();
+  cmd->add_option("--lua-seconds", o->load.lua_seconds, "Seconds one call into a pack may run (0: no limit)")
+      ->capture_default_str();
+  cmd->add_option("--lua-memory-mib", o->load.lua_memory_bytes, "MiB a session's Lua state may use (0: no limit)")
+      ->transform([](std::string s) { return std::to_string(std::stoull(s) << 20); });
   cmd->add_option("--log-retention-days", o->log.retention_days, "Days the decision log keeps (0: for ever)")
       ->capture_default_str();
   cmd->add_option("--log-max-rows", o->log.max_rows, "Decisions the log keeps at most (0: no cap)")->capture_default_str();

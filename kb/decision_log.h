@@ -18,7 +18,7 @@ namespace syllo::kb {
 
 struct DecisionRecord {
   std::string at;        // UTC, ISO 8601 with milliseconds: 2026-11-23T10:00:00.123Z
-  std::string endpoint;  // decide, session
+  std::string endpoint;  // decide, session.run, session.query
   std::string pack;
   std::string pack_version;
   std::string models;    // JSON array of "name@version"

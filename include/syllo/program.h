@@ -25,9 +25,9 @@ struct LoadOptions {
   // Lua packs run sandboxed unless trusted (no io, os, debug, package).
   bool trust_lua = false;
   // Budgets of one call into a Lua pack; 0: no limit.
-  std::uint64_t lua_instructions = 10'000'000;
+  std::uint64_t lua_instructions = 50'000'000;
   double lua_seconds = 5.0;
-  std::size_t lua_memory_bytes = 256u << 20;
+  std::size_t lua_memory_bytes = std::size_t{64} << 20;
 };
 
 struct ColumnInfo {

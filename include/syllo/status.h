@@ -79,6 +79,8 @@ class Result {
   const T* operator->() const { return &*value_; }
   T& operator*() & { return *value_; }
   const T& operator*() const& { return *value_; }
+  // By value from a temporary, so `for (auto& x : *f())` does not dangle.
+  T operator*() && { return std::move(*value_); }
 
  private:
   std::optional<T> value_;

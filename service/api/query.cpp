@@ -29,7 +29,7 @@ std::string_view AskKindName(engine::AskKind kind) {
 // Answers from the session's replies; stops the solver at a question without one.
 class SessionAsker : public engine::Asker {
  public:
-  explicit SessionAsker(Session::Impl& session) : session_(session) {}
+  SessionAsker(Session::Impl& session, const void* owner) : session_(session), owner_(owner) {}
 
   Result<engine::Reply> Ask(const engine::Question& q, const engine::WhyFunction&) override {
     if (auto it = session_.replies.find(q.goal); it != session_.replies.end()) return it->second;
@@ -46,6 +46,7 @@ class SessionAsker : public engine::Asker {
     out.max = q.spec->max;
     session_.pending = std::move(out);
     session_.pending_spec = q.spec;
+    session_.pending_owner = owner_;
     stopped_ = true;
     return Status::Cancelled("waiting for an answer to " + q.goal);
   }
@@ -59,6 +60,7 @@ class SessionAsker : public engine::Asker {
 
  private:
   Session::Impl& session_;
+  const void* owner_;
   bool stopped_ = false;
 };
 
@@ -101,7 +103,14 @@ Explanation ToExplanation(const engine::ProgramSpec& spec, const engine::ProofNo
 
 struct Query::Impl {
   Impl(Session::Impl& s, std::shared_ptr<const rules::CompiledQuery> q)
-      : session(s), query(std::move(q)), generation(s.generation), asker(s) {}
+      : session(s), query(std::move(q)), generation(s.generation), asker(s, this) {}
+  ~Impl() {
+    if (session.pending_owner == this) {
+      session.pending.reset();
+      session.pending_spec = nullptr;
+      session.pending_owner = nullptr;
+    }
+  }
 
   // A solver over the session's memory as it is now, with the query open and
   // the solutions already returned skipped.
@@ -161,7 +170,7 @@ Result<QueryStep> Query::Next(double timeout_seconds) {
   if (q.session.generation != q.generation) {
     return Status::InvalidArgument("the session's facts changed since this goal was asked: ask it again");
   }
-  if (q.session.pending) {
+  if (q.session.pending && q.session.pending_owner == &q) {
     step.kind = QueryStep::kQuestion;
     step.question = *q.session.pending;
     return step;

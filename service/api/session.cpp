@@ -161,9 +161,11 @@ Status Session::Retract(std::string_view relation, const std::vector<Value>& row
   if (!values.ok()) return values.status();
   const engine::Relation& rel = impl_->forward->memory().at(*id);
   auto fact = rel.Find(*values);
-  if (!fact || !impl_->forward->Retract({*id, *fact})) {
+  if (!fact || !impl_->forward->alive({*id, *fact}) || !impl_->forward->Retract({*id, *fact})) {
     return Status::NotFound("no fact " + engine::FormatAtom(spec, *id, *values) + " to retract");
   }
+  // The forward session queues a retraction: settle, so the fact is gone now.
+  impl_->forward->Settle();
   ++impl_->generation;
   return Status();
 }
@@ -254,6 +256,7 @@ Status Session::Answer(std::string_view reply) {
   impl_->replies[impl_->pending->id] = *parsed;
   impl_->pending.reset();
   impl_->pending_spec = nullptr;
+  impl_->pending_owner = nullptr;
   return Status();
 }
 

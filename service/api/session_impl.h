@@ -50,6 +50,7 @@ struct Session::Impl {
   // The question a query stopped at, and the ask declaration it comes from.
   std::optional<Question> pending;
   const engine::AskSpec* pending_spec = nullptr;
+  const void* pending_owner = nullptr;  // the Query::Impl that stopped at it
   // Replies by question id, kept for the session; and one_of/number questions
   // answered `unknown`.
   std::map<std::string, engine::Reply> replies;

@@ -16,7 +16,7 @@ void Metrics::Request(const std::string& route, int status, double seconds) {
   latency_sum_ns_ += static_cast<std::uint64_t>(seconds * 1e9);
 }
 
-std::string Metrics::Render(std::size_t sessions_active) const {
+std::string Metrics::Render(std::size_t sessions_active, std::uint64_t sessions_expired) const {
   std::ostringstream out;
   out << "# HELP syllo_http_requests_total HTTP requests answered, by route and status.\n"
       << "# TYPE syllo_http_requests_total counter\n";
@@ -45,7 +45,7 @@ std::string Metrics::Render(std::size_t sessions_active) const {
   counter("syllo_rule_derivations_total", "Facts concluded by logical rules.", derivations_);
   counter("syllo_model_calls_total", "Calls of neural predicates.", model_calls_);
   counter("syllo_sessions_created_total", "Sessions created.", sessions_created_);
-  counter("syllo_sessions_expired_total", "Sessions removed after their idle time.", sessions_expired_);
+  counter("syllo_sessions_expired_total", "Sessions removed after their idle time.", sessions_expired);
   counter("syllo_decision_log_written_total", "Decisions written to the decision log.", logged_);
   counter("syllo_decision_log_failed_total", "Decisions the decision log could not write.", log_failed_);
   out << "# HELP syllo_pack_reloads_total Pack reloads, by result.\n# TYPE syllo_pack_reloads_total counter\n"

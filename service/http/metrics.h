@@ -29,13 +29,12 @@ class Metrics {
   void Decision() { ++decisions_; }
   void ModelCalls(std::uint64_t n) { model_calls_ += n; }
   void SessionCreated() { ++sessions_created_; }
-  void SessionsExpired(std::uint64_t n) { sessions_expired_ += n; }
   void Reload(bool ok) { ++(ok ? reloads_ok_ : reloads_failed_); }
   void Logged(std::uint64_t n) { logged_ += n; }
   void LogFailed(std::uint64_t n) { log_failed_ += n; }
 
-  // The text of /metrics; `sessions_active` is read by the caller.
-  std::string Render(std::size_t sessions_active) const;
+  // The text of /metrics; the session figures come from the session store.
+  std::string Render(std::size_t sessions_active, std::uint64_t sessions_expired) const;
 
  private:
   mutable std::mutex mutex_;
@@ -44,7 +43,7 @@ class Metrics {
   std::atomic<std::uint64_t> latency_count_{0};
   std::atomic<std::uint64_t> latency_sum_ns_{0};
   std::atomic<std::uint64_t> firings_{0}, derivations_{0}, decisions_{0}, model_calls_{0};
-  std::atomic<std::uint64_t> sessions_created_{0}, sessions_expired_{0};
+  std::atomic<std::uint64_t> sessions_created_{0};
   std::atomic<std::uint64_t> reloads_ok_{0}, reloads_failed_{0};
   std::atomic<std::uint64_t> logged_{0}, log_failed_{0};
 };

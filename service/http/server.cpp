@@ -1,6 +1,7 @@
 #include "service/http/server.h"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <optional>
@@ -16,10 +17,13 @@ using Clock = std::chrono::steady_clock;
 
 // An error answered as JSON.
 struct HttpError {
+  HttpError(int status_in, std::string message_in, std::string field_in = "")
+      : status(status_in), message(std::move(message_in)), field(std::move(field_in)) {}
   int status = 400;
   std::string message;
   std::string field;
   json extra = json::object();
+  std::string code;  // empty: the status's
 };
 
 std::string_view CodeName(int status) {
@@ -44,7 +48,7 @@ void SendJson(httplib::Response& res, int status, const json& body) {
 }
 
 void SendError(httplib::Response& res, const HttpError& e) {
-  json err{{"status", e.status}, {"code", std::string(CodeName(e.status))}, {"message", e.message}};
+  json err{{"status", e.status}, {"code", e.code.empty() ? std::string(CodeName(e.status)) : e.code}, {"message", e.message}};
   if (!e.field.empty()) err["field"] = e.field;
   json body{{"error", std::move(err)}};
   for (const auto& [k, v] : e.extra.items()) body[k] = v;
@@ -92,6 +96,20 @@ json ParseBody(const httplib::Request& req, bool required) {
   }
   if (!body.is_object()) throw HttpError{400, "the body must be a JSON object", ""};
   return body;
+}
+
+// Refuses a body with a field the endpoint does not take (a typo would
+// otherwise be ignored without a word).
+void CheckFields(const json& body, std::initializer_list<const char*> known) {
+  for (const auto& [key, value] : body.items()) {
+    bool ok = false;
+    std::string list;
+    for (const char* k : known) {
+      ok = ok || key == k;
+      list += list.empty() ? k : std::string(", ") + k;
+    }
+    if (!ok) throw HttpError{400, key + ": unknown field (" + list + ")", key};
+  }
 }
 
 // A field of the body of the expected JSON type, or nullopt when absent.
@@ -315,7 +333,12 @@ class Server::Handlers {
 
   bool Authorized(const httplib::Request& req) const {
     if (s_.options_.token.empty()) return true;
-    return req.get_header_value("Authorization") == "Bearer " + s_.options_.token;
+    // Compared in constant time: how long a wrong token takes tells nothing.
+    const std::string given = req.get_header_value("Authorization");
+    const std::string want = "Bearer " + s_.options_.token;
+    unsigned diff = given.size() != want.size();
+    for (std::size_t i = 0; i < want.size(); ++i) diff |= static_cast<unsigned char>(i < given.size() ? given[i] : 0) ^ static_cast<unsigned char>(want[i]);
+    return diff == 0;
   }
 
   std::shared_ptr<const PackVersion> Pack(const std::string& name) {
@@ -350,12 +373,7 @@ class Server::Handlers {
   void Decide(const httplib::Request& req, httplib::Response& res, Clock::time_point start) {
     auto pack = Pack(Param(req, 1));
     json body = ParseBody(req, false);
-    for (const auto& [key, value] : body.items()) {
-      static const char* kKnown[] = {"facts", "goals", "relations", "run", "explain", "limits"};
-      if (std::find(std::begin(kKnown), std::end(kKnown), key) == std::end(kKnown)) {
-        throw HttpError{400, key + ": unknown field (facts, goals, relations, run, explain, limits)", key};
-      }
-    }
+    CheckFields(body, {"facts", "goals", "relations", "run", "explain", "limits"});
     Budget budget = ReadBudget(body, s_.options_, start);
     const Program& program = pack->program;
     const bool explain = BoolField(body, "explain", false);
@@ -435,6 +453,7 @@ class Server::Handlers {
 
   void CreateSession(const httplib::Request& req, httplib::Response& res, Clock::time_point start) {
     json body = ParseBody(req, true);
+    CheckFields(body, {"pack", "facts"});
     std::string name = StringField(body, "pack");
     if (name.empty()) throw HttpError{400, "pack: the pack to consult is required", "pack"};
     auto pack = Pack(name);
@@ -481,6 +500,7 @@ class Server::Handlers {
   void SessionFacts(const httplib::Request& req, httplib::Response& res, Clock::time_point) {
     auto entry = FindSession(Param(req, 1));
     json body = ParseBody(req, true);
+    CheckFields(body, {"facts", "retract"});
     std::lock_guard lock(entry->mutex);
     const Program& program = entry->pack->program;
     std::size_t asserted = 0, retracted = 0;
@@ -497,6 +517,12 @@ class Server::Handlers {
       remove = std::move(read).value();
     }
     for (const Fact& f : remove) {
+      auto now = entry->session.Facts(f.relation);
+      bool present = false;
+      for (const Fact& g : *now) present = present || g.values == f.values;
+      if (!present) throw HttpError{404, "retract." + f.relation + ": no such fact in the session; nothing was changed", "retract." + f.relation};
+    }
+    for (const Fact& f : remove) {
       Status s = entry->session.Retract(f.relation, f.values);
       if (!s.ok()) throw HttpError{StatusFor(s) == 404 ? 404 : 400, "retract." + f.relation + ": " + s.message(), "retract." + f.relation};
       ++retracted;
@@ -511,6 +537,7 @@ class Server::Handlers {
   void SessionRun(const httplib::Request& req, httplib::Response& res, Clock::time_point start) {
     auto entry = FindSession(Param(req, 1));
     json body = ParseBody(req, false);
+    CheckFields(body, {"relations", "explain", "limits"});
     Budget budget = ReadBudget(body, s_.options_, start);
     std::lock_guard lock(entry->mutex);
     entry->query.reset();
@@ -532,6 +559,7 @@ class Server::Handlers {
   void SessionQuery(const httplib::Request& req, httplib::Response& res, Clock::time_point start) {
     auto entry = FindSession(Param(req, 1));
     json body = ParseBody(req, true);
+    CheckFields(body, {"goal", "explain", "limits"});
     std::string goal = StringField(body, "goal");
     if (goal.empty()) throw HttpError{400, "goal: the goal to ask is required, as in \"diagnosis(my_car, F)\"", "goal"};
     Budget budget = ReadBudget(body, s_.options_, start);
@@ -548,6 +576,7 @@ class Server::Handlers {
   void SessionAnswer(const httplib::Request& req, httplib::Response& res, Clock::time_point start) {
     auto entry = FindSession(Param(req, 1));
     json body = ParseBody(req, true);
+    CheckFields(body, {"answer", "limits"});
     const json* answer = Field(body, "answer", [](const json& j) { return j.is_string() || j.is_number() || j.is_boolean(); },
                                "a reply: \"yes\", \"no\", \"unknown\", a choice or a number (optionally with a certainty)");
     if (answer == nullptr) throw HttpError{400, "answer: the reply to the question is required", "answer"};
@@ -556,12 +585,31 @@ class Server::Handlers {
                                               : answer->dump();
     Budget budget = ReadBudget(body, s_.options_, start);
     std::lock_guard lock(entry->mutex);
-    if (!entry->session.pending_question()) throw HttpError{409, "there is no question waiting for an answer", "answer"};
+    if (!entry->session.pending_question()) {
+      HttpError e{409, "there is no question waiting for an answer", "answer"};
+      e.code = "no_question";
+      throw e;
+    }
     Status s = entry->session.Answer(text);
     if (!s.ok()) throw HttpError{400, "answer: " + s.message(), "answer"};
     if (!entry->query) {
       SendJson(res, 200, SessionJson(*entry));
       return;
+    }
+    Continue(*entry, req, res, budget, start);
+  }
+
+  // More solutions of the session's goal, after a response that said "more".
+  void SessionNext(const httplib::Request& req, httplib::Response& res, Clock::time_point start) {
+    auto entry = FindSession(Param(req, 1));
+    json body = ParseBody(req, false);
+    CheckFields(body, {"limits"});
+    Budget budget = ReadBudget(body, s_.options_, start);
+    std::lock_guard lock(entry->mutex);
+    if (!entry->query) {
+      HttpError e{409, "the session has no goal being solved: POST /v1/sessions/{id}/query first", ""};
+      e.code = "no_goal";
+      throw e;
     }
     Continue(*entry, req, res, budget, start);
   }
@@ -608,6 +656,12 @@ Server::Server(ServerOptions options, PackRegistry& packs, Metrics& metrics)
   const int threads = std::max(1, options_.threads);
   http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
   http.set_payload_max_length(options_.body_limit);
+  // SO_REUSEADDR only: httplib's default SO_REUSEPORT would let a second
+  // server share a port already in use instead of failing to start.
+  http.set_socket_options([](int sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   http.set_keep_alive_max_count(1u << 30);
   http.set_keep_alive_timeout(30);
   http.set_read_timeout(10);
@@ -616,11 +670,12 @@ Server::Server(ServerOptions options, PackRegistry& packs, Metrics& metrics)
   using namespace std::placeholders;
   auto bind = [&h](auto method) { return std::bind(method, &h, _1, _2, _3); };
   http.Get("/healthz", h.Route("/healthz", [this](const httplib::Request&, httplib::Response& res, Clock::time_point) {
+             sessions_.Expire();
              SendJson(res, 200, json{{"status", "ok"}, {"packs", packs_.All().size()}, {"sessions", sessions_.size()}});
            }, true));
   http.Get("/metrics", h.Route("/metrics", [this](const httplib::Request&, httplib::Response& res, Clock::time_point) {
-             metrics_.SessionsExpired(sessions_.Expire());
-             res.set_content(metrics_.Render(sessions_.size()), "text/plain; version=0.0.4");
+             sessions_.Expire();
+             res.set_content(metrics_.Render(sessions_.size(), sessions_.expired_total()), "text/plain; version=0.0.4");
            }));
   http.Get("/v1/openapi.json", h.Route("/v1/openapi.json", [](const httplib::Request&, httplib::Response& res, Clock::time_point) {
              res.set_content(OpenApiDocument(), "application/json");
@@ -636,6 +691,7 @@ Server::Server(ServerOptions options, PackRegistry& packs, Metrics& metrics)
   http.Post(R"(/v1/sessions/([^/]+)/run)", h.Route("/v1/sessions/{id}/run", bind(&Handlers::SessionRun)));
   http.Post(R"(/v1/sessions/([^/]+)/query)", h.Route("/v1/sessions/{id}/query", bind(&Handlers::SessionQuery)));
   http.Post(R"(/v1/sessions/([^/]+)/answer)", h.Route("/v1/sessions/{id}/answer", bind(&Handlers::SessionAnswer)));
+  http.Post(R"(/v1/sessions/([^/]+)/next)", h.Route("/v1/sessions/{id}/next", bind(&Handlers::SessionNext)));
   http.Get(R"(/v1/sessions/([^/]+)/facts/([^/]+))",
            h.Route("/v1/sessions/{id}/facts/{relation}", bind(&Handlers::SessionRelation)));
 

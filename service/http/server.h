@@ -8,6 +8,7 @@
 //   POST   /v1/sessions/{id}/run             run the rules forward
 //   POST   /v1/sessions/{id}/query           ask a goal (may stop at a question)
 //   POST   /v1/sessions/{id}/answer          answer the question, go on
+//   POST   /v1/sessions/{id}/next            more solutions (after "more")
 //   GET    /v1/sessions/{id}/facts/{relation}
 //   GET    /v1/packs, GET /v1/packs/{pack}, PUT /v1/packs/{pack} (reload)
 //   GET    /healthz, GET /metrics, GET /v1/openapi.json

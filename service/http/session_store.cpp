@@ -39,6 +39,7 @@ std::shared_ptr<SessionEntry> SessionStore::Find(const std::string& id) {
   auto now = std::chrono::steady_clock::now();
   if (now - it->second->last_used > ttl_) {
     sessions_.erase(it);
+    ++expired_;
     return nullptr;
   }
   it->second->last_used = now;
@@ -58,6 +59,7 @@ std::size_t SessionStore::Expire() {
     if (now - it->second->last_used > ttl_) {
       it = sessions_.erase(it);
       ++n;
+      ++expired_;
     } else {
       ++it;
     }

@@ -6,6 +6,7 @@
 // session's own state is guarded by its `mutex`.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -45,6 +46,7 @@ class SessionStore {
   // Removes the sessions idle longer than the ttl; returns how many.
   std::size_t Expire();
   std::size_t size() const;
+  std::uint64_t expired_total() const { return expired_; }
   std::chrono::seconds ttl() const { return ttl_; }
 
  private:
@@ -53,6 +55,7 @@ class SessionStore {
   const std::chrono::seconds ttl_;
   mutable std::mutex mutex_;
   std::map<std::string, std::shared_ptr<SessionEntry>> sessions_;
+  std::atomic<std::uint64_t> expired_{0};
 };
 
 }  // namespace syllo::service

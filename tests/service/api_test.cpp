@@ -107,6 +107,19 @@ TEST(SessionTest, BadFactsAreErrorsNamingTheColumnAndChangeNothing) {
   EXPECT_EQ(s.Retract("order", {Value::String("o9"), Value::Int(1), Value::Symbol("de")}).code(), StatusCode::kNotFound);
 }
 
+TEST(SessionTest, ARetractedFactIsGoneAtOnce) {
+  Program p = Load(kOrders);
+  Session s(p);
+  std::vector<Value> row{Value::String("o1"), Value::Int(5000), Value::Symbol("de")};
+  ASSERT_TRUE(s.Assert("order", row).ok());
+  ASSERT_TRUE(s.Run().ok());
+  EXPECT_EQ(s.Facts("flagged")->size(), 1u);
+  ASSERT_TRUE(s.Retract("order", row).ok());
+  EXPECT_TRUE(s.Facts("order")->empty());
+  EXPECT_TRUE(s.Facts("flagged")->empty());
+  EXPECT_EQ(s.Retract("order", row).code(), StatusCode::kNotFound);
+}
+
 TEST(SessionTest, RunawayRulesStopAtTheirLimitAndCanGoOn) {
   Program p = Load(kOrders);
   Session s(p);
@@ -176,6 +189,14 @@ TEST(QueryTest, ConsultationStopsAtQuestionsAndGoesOnWithTheReplies) {
   ASSERT_TRUE(s.pending_question().has_value());
   // Asking Next again without answering gives the same question.
   EXPECT_EQ(q->Next()->question.id, "cranks(my_car)");
+  // Another goal is not held up by this query's question.
+  {
+    auto cars = s.Ask("car(C, _, _)");
+    auto first = cars->Next();
+    ASSERT_TRUE(first.ok());
+    EXPECT_EQ(first->kind, QueryStep::kSolution);
+  }
+  EXPECT_EQ(s.pending_question()->id, "cranks(my_car)");
   Status bad = s.Answer("perhaps");
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.message().find("cranks(my_car)"), std::string::npos) << bad.message();

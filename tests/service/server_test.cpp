@@ -186,6 +186,9 @@ TEST(ServerTest, AConsultationThroughASession) {
   ASSERT_EQ(q.status, 200) << q.text;
   EXPECT_EQ(q.body["status"], "question");
   EXPECT_EQ(q.body["question"]["id"], "cranks(my_car)");
+  auto other = server.Post("/v1/sessions/" + id + "/next", json::object());
+  EXPECT_EQ(other.status, 200);
+  EXPECT_EQ(other.body["question"]["id"], "cranks(my_car)");
   auto state = server.Get(base);
   EXPECT_EQ(state.body["question"]["id"], "cranks(my_car)");
   EXPECT_EQ(state.body["goal"], "diagnosis(my_car, F)");
@@ -207,7 +210,19 @@ TEST(ServerTest, AConsultationThroughASession) {
   EXPECT_EQ(r.body["status"], "done");
   ASSERT_FALSE(r.body["solutions"].empty());
   EXPECT_TRUE(r.body["solutions"][0].contains("explanation"));
-  EXPECT_EQ(server.Post(base + "/answer", json{{"answer", "yes"}}).status, 409);
+  auto none = server.Post(base + "/answer", json{{"answer", "yes"}});
+  EXPECT_EQ(none.status, 409);
+  EXPECT_EQ(none.body["error"]["code"], "no_question");
+
+  // A goal with more solutions than asked for goes on with /next.
+  auto some = server.Post(base + "/query", json{{"goal", "fault(F, S, _)"}, {"limits", {{"max_solutions", 2}}}});
+  ASSERT_EQ(some.status, 200) << some.text;
+  EXPECT_EQ(some.body["status"], "more");
+  EXPECT_EQ(some.body["solutions"].size(), 2u);
+  auto rest = server.Post(base + "/next", json::object());
+  ASSERT_EQ(rest.status, 200) << rest.text;
+  EXPECT_GT(rest.body["solutions"].size(), 0u);
+  EXPECT_NE(rest.body["solutions"][0]["bindings"]["F"], some.body["solutions"][0]["bindings"]["F"]);
 
   // The replies are facts of the session.
   auto cranks = server.Get(base + "/facts/cranks");
@@ -222,8 +237,12 @@ TEST(ServerTest, AConsultationThroughASession) {
   auto wrong = server.Post(base + "/facts", json{{"facts", {{"car", {{"x", "van", "old"}}}}}});
   EXPECT_EQ(wrong.status, 400);
   EXPECT_EQ(wrong.body["error"]["field"], "facts.car[0][2]");
-  auto retract = server.Post(base + "/facts", json{{"retract", {{"car", {{"nope", "van", 2001}}}}}});
+  auto retract = server.Post(base + "/facts", json{{"retract", {{"car", {{"other_car", "van", 2001}, {"nope", "van", 2001}}}}}});
   EXPECT_EQ(retract.status, 404);
+  EXPECT_EQ(server.Get(base + "/facts/car").body["car"].size(), 2u);  // nothing was retracted
+  auto typo = server.Post(base + "/run", json{{"relation", {"car"}}});
+  EXPECT_EQ(typo.status, 400);
+  EXPECT_EQ(typo.body["error"]["field"], "relation");
   auto run = server.Post(base + "/run", json{{"relations", {"car"}}});
   ASSERT_EQ(run.status, 200) << run.text;
   EXPECT_EQ(run.body["stop"], "agenda_empty");
@@ -390,7 +409,7 @@ TEST(ServerTest, TheOpenApiDocumentMatchesTheServer) {
       ++checked;
     }
   }
-  EXPECT_EQ(checked, 15);
+  EXPECT_EQ(checked, 16);
 }
 
 }  // namespace
