@@ -12,7 +12,7 @@ KB        ?= $(BUILD_DIR)/car.db
 FUZZ_SECONDS ?= 60
 SYLLO     := $(BUILD_DIR)/cli/syllo
 
-.PHONY: all setup configure build run test asan fuzz fuzz-long clean bench-fc bench-bc bench-lua
+.PHONY: all setup configure build run test asan fuzz fuzz-long clean bench-fc bench-bc bench-lua bench-service
 
 all: build
 
@@ -72,6 +72,15 @@ bench-bc: build
 # Lua predicates: the cost of one call from a rule, next to a built-in test.
 bench-lua: build
 	python3 bench/lua/run.py --syllo $(SYLLO) --out $(BUILD_DIR)/bench-lua $(BENCH_LUA_ARGS)
+
+# Decision service: the loan pack in process (decide_bench, the embedding API)
+# and over HTTP (`syllo serve` under wrk), against the npm engines of
+# shared/bench/decision; needs node, npm and wrk. The soak at 64 connections
+# lasts SOAK seconds: make bench-service SOAK=30 for a short run.
+SOAK ?= 300
+bench-service: build
+	cmake --build $(BUILD_DIR) --target decide_bench
+	python3 bench/service/run.py --build $(BUILD_DIR) --soak-seconds $(SOAK) $(BENCH_SERVICE_ARGS)
 
 clean:
 	rm -rf build

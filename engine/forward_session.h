@@ -180,8 +180,11 @@ class ForwardSession {
   }
   std::uint32_t AllocFrame(std::uint16_t size);
   void FreeFrame(std::uint32_t offset, std::uint16_t size);
-  static constexpr std::uint32_t kChunkBits = 16;
+  // 4096 values (64 KiB) a chunk: small enough that a session for one
+  // decision is cheap to make, and a frame (at most kMaxRuleSlots) fits in one.
+  static constexpr std::uint32_t kChunkBits = 12;
   static constexpr std::uint32_t kChunkMask = (1u << kChunkBits) - 1;
+  static_assert(kChunkMask + 1 >= kMaxRuleSlots);
 
   FactMeta& Meta(FactRef f);
   std::pair<FactRef, bool> Store(RelationId relation, std::span<const Value> row, double cf, Origin origin);

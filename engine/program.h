@@ -88,6 +88,10 @@ struct ActionSpec {
 
 enum class RuleKind : std::uint8_t { kLogical, kProduction };
 
+// The variables one rule may have (a frame of a match must fit in one chunk
+// of the forward session's frame store).
+inline constexpr std::size_t kMaxRuleSlots = 4096;
+
 struct RuleSpec {
   std::string name;       // production: its name; logical: "head/arity#n"
   std::string location;   // "file:line:col", for explanations and traces

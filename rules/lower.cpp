@@ -614,6 +614,10 @@ class Lowerer {
     rule.head_relation = RelationOf(r.head.relation);
     for (const auto& a : r.head.args) rule.head_args.push_back(LowerExpr(a, scope));
     rule.certainty = r.certainty.value_or(1.0);
+    if (scope.names.size() > engine::kMaxRuleSlots) {
+      throw std::length_error(rule.location + ": rule " + rule.name + " has " + std::to_string(scope.names.size()) +
+                              " variables; a rule may have at most " + std::to_string(engine::kMaxRuleSlots));
+    }
     rule.slot_count = static_cast<std::uint16_t>(scope.names.size());
     rule.slot_names = scope.names;
     rule.auxiliary = name.rfind("$aux", 0) == 0 || in_query_;
@@ -811,6 +815,10 @@ class Lowerer {
       }
       rule.actions.push_back(std::move(act));
     }
+    if (scope.names.size() > engine::kMaxRuleSlots) {
+      throw std::length_error(rule.location + ": rule " + rule.name + " has " + std::to_string(scope.names.size()) +
+                              " variables; a rule may have at most " + std::to_string(engine::kMaxRuleSlots));
+    }
     rule.slot_count = static_cast<std::uint16_t>(scope.names.size());
     rule.slot_names = scope.names;
     spec_->rules.push_back(std::move(rule));
@@ -838,6 +846,8 @@ Result<std::shared_ptr<engine::ProgramSpec>> Lower(const SourceSet& sources, con
   try {
     Lowerer lowerer(sources, program);
     return lowerer.Run();
+  } catch (const std::length_error& e) {
+    return Status::InvalidArgument(e.what());
   } catch (const std::exception& e) {
     return Status::Internal(std::string("cannot compile the program: ") + e.what());
   }

@@ -662,6 +662,9 @@ Server::Server(ServerOptions options, PackRegistry& packs, Metrics& metrics)
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
   });
+  // Headers and body go out in two writes: without TCP_NODELAY, Nagle holds
+  // the body until the client's delayed ACK (~40 ms per request).
+  http.set_tcp_nodelay(true);
   http.set_keep_alive_max_count(1u << 30);
   http.set_keep_alive_timeout(30);
   http.set_read_timeout(10);

@@ -1,6 +1,7 @@
 // The KnowledgeBase: schema, catalog, identifiers, facts of every type, packs,
 // and the bridge to the working memory.
 #include "kb/knowledge_base.h"
+#include "kb/migrations.h"
 
 #include <gtest/gtest.h>
 
@@ -45,7 +46,7 @@ TEST(KnowledgeBaseTest, CreatesSchemaAndReopensWithRelationsAndFacts) {
   EXPECT_EQ(info->fact_count, 1);
   auto stats = kb->Stats();
   ASSERT_TRUE(stats.ok());
-  EXPECT_EQ(stats->schema_version, 3);
+  EXPECT_EQ(stats->schema_version, LatestSchemaVersion());
   EXPECT_EQ(stats->journal_mode, "wal");
   EXPECT_GT(stats->file_bytes, 0);
   EXPECT_TRUE(kb->IntegrityCheck().ok());
