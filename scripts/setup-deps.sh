@@ -10,7 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
   swi-prolog-nox tmux
-  libcpp-httplib-dev wrk nodejs npm
+  libcpp-httplib-dev wrk
 )
 
 missing=()
