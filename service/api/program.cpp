@@ -35,10 +35,13 @@ std::ostream& DiscardStream() {
   return discard;
 }
 
-Result<Program::Impl*> Compile(Program::Impl& impl, std::unique_ptr<scripting::PackHost>* host) {
+// Loads, checks and compiles the impl's sources; the Lua host the packs ran
+// in becomes the first of the pool.
+Status Compile(Program::Impl& impl) {
   impl.loaded = std::make_unique<rules::LoadedProgram>();
   rules::LoadedProgram& loaded = *impl.loaded;
-  LoadSources(impl, loaded, host, &DiscardStream());
+  std::unique_ptr<scripting::PackHost> host;
+  LoadSources(impl, loaded, &host, &DiscardStream());
   rules::Check(loaded.sources, loaded.program, loaded.diagnostics);
   loaded.diagnostics.Sort();
   if (loaded.diagnostics.has_errors()) {
@@ -47,8 +50,9 @@ Result<Program::Impl*> Compile(Program::Impl& impl, std::unique_ptr<scripting::P
   auto spec = rules::Lower(loaded.sources, loaded.program);
   if (!spec.ok()) return spec.status();
   impl.spec = std::move(spec).value();
-  if (*host != nullptr) {
-    if (Status s = (*host)->Bind(*impl.spec); !s.ok()) return s;
+  if (host != nullptr) {
+    if (Status s = host->Bind(*impl.spec); !s.ok()) return s;
+    impl.idle_hosts.push_back(std::move(host));
   }
   impl.network = engine::ReteNetwork::Compile(impl.spec);
 
@@ -76,7 +80,7 @@ Result<Program::Impl*> Compile(Program::Impl& impl, std::unique_ptr<scripting::P
   for (const auto& n : impl.spec->neurals) {
     impl.models.push_back(n.version ? n.model + "@" + std::to_string(*n.version) : n.model);
   }
-  return &impl;
+  return Status();
 }
 
 }  // namespace
@@ -95,10 +99,7 @@ Result<Program> Program::FromFiles(const std::vector<std::string>& paths, const 
   auto impl = std::make_shared<Impl>();
   impl->options = options;
   impl->files = paths;
-  std::unique_ptr<scripting::PackHost> host;
-  auto compiled = Compile(*impl, &host);
-  if (!compiled.ok()) return compiled.status();
-  if (host != nullptr) impl->idle_hosts.push_back(std::move(host));
+  if (Status s = Compile(*impl); !s.ok()) return s;
   return Program(std::move(impl));
 }
 
@@ -107,10 +108,7 @@ Result<Program> Program::FromText(const std::string& text, const std::string& na
   impl->options = options;
   impl->text = text;
   impl->text_name = name;
-  std::unique_ptr<scripting::PackHost> host;
-  auto compiled = Compile(*impl, &host);
-  if (!compiled.ok()) return compiled.status();
-  if (host != nullptr) impl->idle_hosts.push_back(std::move(host));
+  if (Status s = Compile(*impl); !s.ok()) return s;
   return Program(std::move(impl));
 }
 

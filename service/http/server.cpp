@@ -353,8 +353,17 @@ class Server::Handlers {
     return entry;
   }
 
+  // Sends `out` and logs the decision with the same text.
+  void SendAndLog(httplib::Response& res, const json& out, const std::string& endpoint, const PackVersion& pack,
+                  Clock::time_point start, const std::string& request) {
+    std::string text = out.dump();
+    res.status = 200;
+    res.set_content(text, "application/json");
+    Log(endpoint, pack, 200, start, request, std::move(text));
+  }
+
   void Log(const std::string& endpoint, const PackVersion& pack, int status, Clock::time_point start,
-           const std::string& request, const json& response) {
+           const std::string& request, std::string response) {
     s_.metrics_.Decision();
     if (s_.options_.log == nullptr) return;
     kb::DecisionRecord r;
@@ -366,7 +375,7 @@ class Server::Handlers {
     r.status = status;
     r.elapsed_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
     r.request = request;
-    r.response = response.dump();
+    r.response = std::move(response);
     s_.options_.log->Log(std::move(r));
   }
 
@@ -419,8 +428,7 @@ class Server::Handlers {
     out["rules_fired"] = RulesFired(session);
     out["output"] = session.TakeOutput();
     out["elapsed_ms"] = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-    SendJson(res, 200, out);
-    Log("decide", *pack, 200, start, req.body, out);
+    SendAndLog(res, out, "decide", *pack, start, req.body);
   }
 
   void Packs(const httplib::Request&, httplib::Response& res, Clock::time_point) {
@@ -451,7 +459,7 @@ class Server::Handlers {
     SendJson(res, 200, PackVersionJson(**reloaded));
   }
 
-  void CreateSession(const httplib::Request& req, httplib::Response& res, Clock::time_point start) {
+  void CreateSession(const httplib::Request& req, httplib::Response& res, Clock::time_point) {
     json body = ParseBody(req, true);
     CheckFields(body, {"pack", "facts"});
     std::string name = StringField(body, "pack");
@@ -468,7 +476,6 @@ class Server::Handlers {
     s_.metrics_.SessionCreated();
     std::lock_guard lock((*entry)->mutex);
     AssertFacts((*entry)->session, facts);
-    (void)start;
     json out{{"session", (*entry)->id},
              {"pack", pack->name},
              {"pack_version", VersionOf(*pack)},
@@ -552,8 +559,7 @@ class Server::Handlers {
     out["rules_fired"] = RulesFired(entry->session);
     out["output"] = entry->session.TakeOutput();
     out["elapsed_ms"] = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-    SendJson(res, 200, out);
-    Log("session.run", *entry->pack, 200, start, req.body, out);
+    SendAndLog(res, out, "session.run", *entry->pack, start, req.body);
   }
 
   void SessionQuery(const httplib::Request& req, httplib::Response& res, Clock::time_point start) {
@@ -623,8 +629,11 @@ class Server::Handlers {
     out["goal"] = entry.goal;
     out["pack_version"] = VersionOf(*entry.pack);
     out["elapsed_ms"] = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-    SendJson(res, 200, out);
-    if (!waiting) Log("session.query", *entry.pack, 200, start, req.body, out);
+    if (waiting) {
+      SendJson(res, 200, out);
+    } else {
+      SendAndLog(res, out, "session.query", *entry.pack, start, req.body);
+    }
   }
 
   void SessionRelation(const httplib::Request& req, httplib::Response& res, Clock::time_point) {
