@@ -28,5 +28,7 @@ void AddRunCommand(CLI::App& app, CommandContext& ctx);
 void AddQueryCommand(CLI::App& app, CommandContext& ctx);
 void AddReplCommand(CLI::App& app, CommandContext& ctx);
 void AddServeCommand(CLI::App& app, CommandContext& ctx);
+void AddTrainCommand(CLI::App& app, CommandContext& ctx);
+void AddModelsCommand(CLI::App& app, CommandContext& ctx);
 
 }  // namespace syllo::cli

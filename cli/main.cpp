@@ -38,6 +38,8 @@ int main(int argc, char** argv) {
   syllo::cli::AddQueryCommand(app, ctx);
   syllo::cli::AddReplCommand(app, ctx);
   syllo::cli::AddServeCommand(app, ctx);
+  syllo::cli::AddTrainCommand(app, ctx);
+  syllo::cli::AddModelsCommand(app, ctx);
 
   try {
     app.parse(argc, argv);

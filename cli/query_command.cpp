@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "learners/model_predicates.h"
 #include "cli/program_loading.h"
 #include "engine/explain.h"
 #include "engine/solver.h"
@@ -98,6 +99,8 @@ int RunQuery(const QueryOptions& options, const CommandContext& ctx) {
   engine::SolverOptions solver_options;
   solver_options.asker = &asker;
   solver_options.host = program->host.get();
+  learners::ModelPredicates models(base.get());
+  solver_options.neural = &models;
   std::vector<std::unique_ptr<kb::PushdownRelation>> external;
   solver_options.external.resize(query->spec->relations.size(), nullptr);
   for (const std::string& name : pushdown) {

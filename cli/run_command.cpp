@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "cli/command.h"
+#include "learners/model_predicates.h"
 #include "cli/program_loading.h"
 #include "engine/forward_session.h"
 #include "engine/rete_network.h"
@@ -115,6 +116,10 @@ int RunProgram(const RunOptions& options, const CommandContext& ctx) {
     std::cerr << "syllo run: --save needs --db KB\n";
     return kExitUsage;
   }
+  // Neural predicates read their models from the KB's registry; the learners
+  // module is loaded only if a rule asks a model.
+  learners::ModelPredicates models(base.get());
+  session.set_neural(&models);
   engine::RunLimits limits{options.max_firings, options.timeout, options.max_facts};
   engine::RunResult result = session.Run(limits);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -134,7 +139,8 @@ int RunProgram(const RunOptions& options, const CommandContext& ctx) {
   }
   if (options.stats) {
     std::cerr << "stats: firings=" << result.firings << " derivations=" << result.derivations
-              << " facts=" << session.live_facts() << " seconds=" << std::fixed << std::setprecision(3) << seconds
+              << " facts=" << session.live_facts() << " model_batches=" << session.model_batches()
+              << " model_inputs=" << session.model_inputs() << " seconds=" << std::fixed << std::setprecision(3) << seconds
               << " stop=\"" << engine::StopReasonName(result.reason) << "\"\n";
   }
   if (options.save) {

@@ -87,6 +87,7 @@ ForwardSession::ForwardSession(std::shared_ptr<const ReteNetwork> network)
     }
     specificity_.push_back(s);
   }
+  CompileNeuralInputs();
   // Frame offset 0 must be addressable even for empty frames.
   frame_chunks_.push_back(std::make_unique<Value[]>(kChunkMask + 1));
   // The root token: the empty match every rule starts from.
@@ -264,7 +265,13 @@ bool ForwardSession::Drain(const RunLimits* limits, RunResult* result) {
       }
       continue;
     }
-    if (additions_.empty()) return true;
+    if (additions_.empty()) {
+      // The end of a cycle: every input a model must score is known; one
+      // batch per neural relation, whose facts start the next cycle.
+      if (!predictions_pending_) return true;
+      if (!FlushPredictions() && result == nullptr) return true;  // Run reports host_error_
+      continue;
+    }
     Op op = additions_.front();
     additions_.pop_front();
     Process(op);
@@ -532,6 +539,7 @@ void ForwardSession::JoinOne(NodeId node, std::uint32_t token, FactRef f) {
 
 void ForwardSession::LeftActivate(NodeId node, std::uint32_t token) {
   const BetaNode& n = network_->betas()[node];
+  if (!neural_node_.empty() && neural_node_[node] >= 0) DemandPrediction(node, token);
   switch (n.kind) {
     case BetaKind::kJoin: {
       const Value* frame = FramePtr(tokens_[token].frame);
@@ -1124,6 +1132,128 @@ RunResult ForwardSession::Run(const RunLimits& limits) {
     if (!Fire(agenda_.Top(), &result)) return finish();
     if (!Drain(&limits, &result)) return finish();
   }
+}
+
+}  // namespace syllo::engine
+
+namespace syllo::engine {
+
+// ---- neural relations -------------------------------------------------------------
+
+std::size_t ForwardSession::RowHasher::operator()(const std::vector<Value>& row) const {
+  std::uint64_t h = row.size();
+  for (const Value& v : row) h = HashCombine(h, v.Hash());
+  return static_cast<std::size_t>(h);
+}
+
+void ForwardSession::CompileNeuralInputs() {
+  const ProgramSpec& p = program();
+  if (p.neurals.empty()) return;
+  std::vector<std::int32_t> spec_of(p.relations.size(), -1);
+  for (std::size_t i = 0; i < p.neurals.size(); ++i) spec_of[p.neurals[i].relation] = static_cast<std::int32_t>(i);
+  neural_node_.assign(network_->betas().size(), -1);
+  pending_predictions_.resize(p.neurals.size());
+  requested_.resize(p.neurals.size());
+  for (NodeId id = 0; id < network_->betas().size(); ++id) {
+    const BetaNode& n = network_->betas()[id];
+    if (!n.needs_left_memory()) continue;
+    const AlphaNode& alpha = network_->alphas()[n.alpha];
+    if (spec_of[alpha.relation] < 0) continue;
+    NeuralInputs in;
+    in.spec = static_cast<std::uint32_t>(spec_of[alpha.relation]);
+    const RelationSpec& rel = p.relations[alpha.relation];
+    const std::size_t inputs = rel.columns.size() - 1;  // the last column is the label
+    for (std::size_t col = 0; col < inputs; ++col) {
+      std::pair<VarSlot, Value> source{kNoSlot, Value()};
+      bool found = false;
+      for (std::size_t k = 0; k < n.right_key.size() && !found; ++k) {
+        if (n.right_key[k] == col) {
+          source.first = n.left_key[k];
+          found = true;
+        }
+      }
+      for (const auto& [c, v] : alpha.constants) {
+        if (!found && c == col) {
+          source.second = v;
+          found = true;
+        }
+      }
+      if (!found && in.unbound.empty()) in.unbound = rel.columns[col].name;
+      in.columns.push_back(source);
+    }
+    neural_node_[id] = static_cast<std::int32_t>(neural_inputs_.size());
+    neural_inputs_.push_back(std::move(in));
+  }
+}
+
+void ForwardSession::DemandPrediction(NodeId node, std::uint32_t token) {
+  const NeuralInputs& in = neural_inputs_[neural_node_[node]];
+  const NeuralSpec& spec = program().neurals[in.spec];
+  if (!in.unbound.empty()) {
+    if (host_error_.ok()) {
+      host_error_ = Status::InvalidArgument("the neural predicate '" + program().relations[spec.relation].name +
+                                            "' needs its input '" + in.unbound + "' bound by an earlier condition (" +
+                                            spec.location + ")");
+    }
+    return;
+  }
+  const Value* frame = FramePtr(tokens_[token].frame);
+  std::vector<Value> key;
+  key.reserve(in.columns.size());
+  for (const auto& [slot, constant] : in.columns) key.push_back(slot == kNoSlot ? constant : frame[slot]);
+  if (!requested_[in.spec].insert(key).second) return;
+  pending_predictions_[in.spec].push_back(std::move(key));
+  predictions_pending_ = true;
+}
+
+bool ForwardSession::FlushPredictions() {
+  predictions_pending_ = false;
+  const ProgramSpec& p = program();
+  for (std::size_t s = 0; s < pending_predictions_.size(); ++s) {
+    std::vector<std::vector<Value>> inputs;
+    inputs.swap(pending_predictions_[s]);
+    if (inputs.empty()) continue;
+    const NeuralSpec& spec = p.neurals[s];
+    const std::string& name = p.relations[spec.relation].name;
+    if (neural_ == nullptr) {
+      if (host_error_.ok()) {
+        host_error_ = Status::NotFound("no learned models are available to answer '" + name + "' (" +
+                                       spec.location + ")");
+      }
+      return false;
+    }
+    auto batch = neural_->PredictBatch(spec, inputs);
+    ++model_batches_;
+    model_inputs_ += inputs.size();
+    if (!batch.ok()) {
+      if (host_error_.ok()) host_error_ = batch.status();
+      return false;
+    }
+    if (batch->size() != inputs.size()) {
+      if (host_error_.ok()) host_error_ = Status::Internal("the model for '" + name + "' answered the wrong count");
+      return false;
+    }
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      PredictionSet& set = (*batch)[i];
+      std::vector<Value> row = inputs[i];
+      row.emplace_back();
+      for (const Prediction& pr : KeptPredictions(spec, std::move(set.predictions))) {
+        row.back() = pr.label;
+        auto fact = Assert(spec.relation, row, std::clamp(pr.probability, 0.0, 1.0), Origin::kModel);
+        if (!fact.ok()) {
+          if (host_error_.ok()) host_error_ = fact.status();
+          return false;
+        }
+        prediction_sources_[(std::uint64_t{fact->relation} << 32) | fact->id] = {set.model, set.version};
+      }
+    }
+  }
+  return true;
+}
+
+const PredictionSource* ForwardSession::prediction_source(FactRef f) const {
+  auto it = prediction_sources_.find((std::uint64_t{f.relation} << 32) | f.id);
+  return it == prediction_sources_.end() ? nullptr : &it->second;
 }
 
 }  // namespace syllo::engine

@@ -26,10 +26,12 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "engine/agenda.h"
 #include "engine/host_function.h"
+#include "engine/neural_predicate.h"
 #include "engine/rete_network.h"
 #include "engine/working_memory.h"
 #include "syllo/status.h"
@@ -59,6 +61,12 @@ struct RunResult {
 
 // One way a fact was concluded: the rule and the facts its body matched, in
 // condition order, and the certainty this derivation gives.
+// Which model version produced a neural fact.
+struct PredictionSource {
+  std::string model;
+  std::int64_t version = 0;
+};
+
 struct Justification {
   std::uint32_t rule = 0;
   double certainty = 1.0;
@@ -111,6 +119,18 @@ class ForwardSession {
   // one, a rule that calls one stops the run with an error.
   void set_host(HostFunctions* host) { host_ = host; }
   void set_observer(ForwardObserver* observer) { observer_ = observer; }
+  // Where the facts of neural relations come from. A rule that joins a neural
+  // relation asks for the model's answer on the inputs its match binds; the
+  // session gathers every such input of a cycle (until the queue is empty) and
+  // asks for all of them in one PredictBatch, then asserts the kept labels with
+  // their probabilities as certainties (origin model). Without one, such a
+  // rule stops the run with an error.
+  void set_neural(NeuralPredicates* neural) { neural_ = neural; }
+  // The model (name@version) that produced a fact; null for any other fact.
+  const PredictionSource* prediction_source(FactRef f) const;
+  // Model calls so far: batches asked for, and the inputs in them.
+  std::uint64_t model_batches() const { return model_batches_; }
+  std::uint64_t model_inputs() const { return model_inputs_; }
 
   bool alive(FactRef f) const { return memory_.at(f.relation).alive(f.id); }
   double certainty(FactRef f) const { return memory_.at(f.relation).certainty(f.id); }
@@ -280,6 +300,34 @@ class ForwardSession {
   // error path of its own): the call yields nothing, and the run stops with it.
   mutable Status host_error_;
   std::vector<Value> scratch_;
+
+  // ---- neural relations ----
+  // How a node whose right input is a neural relation reads the model's
+  // inputs off a token: each input column from a slot of the parent frame or
+  // a constant of the alpha node. `unbound` names an input neither gives.
+  struct NeuralInputs {
+    std::uint32_t spec = 0;  // index in program().neurals
+    std::vector<std::pair<VarSlot, Value>> columns;  // slot (kNoSlot: the constant)
+    std::string unbound;
+  };
+  struct RowHasher {
+    std::size_t operator()(const std::vector<Value>& row) const;
+  };
+  void CompileNeuralInputs();
+  // Records the token's inputs for the next batch, unless already asked.
+  void DemandPrediction(NodeId node, std::uint32_t token);
+  // Asks the model for every pending input and queues the facts; false (with
+  // host_error_ set) on an error.
+  bool FlushPredictions();
+  std::vector<std::int32_t> neural_node_;  // by beta node: index in neural_inputs_, or -1
+  std::vector<NeuralInputs> neural_inputs_;
+  std::vector<std::vector<std::vector<Value>>> pending_predictions_;  // by spec
+  std::vector<std::unordered_set<std::vector<Value>, RowHasher>> requested_;  // by spec
+  std::unordered_map<std::uint64_t, PredictionSource> prediction_sources_;  // by relation << 32 | fact
+  NeuralPredicates* neural_ = nullptr;
+  std::uint64_t model_batches_ = 0;
+  std::uint64_t model_inputs_ = 0;
+  bool predictions_pending_ = false;
 };
 
 std::string_view StopReasonName(StopReason reason);

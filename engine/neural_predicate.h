@@ -33,6 +33,24 @@ class NeuralPredicates {
   // Scores `inputs` (the relation's input columns, all bound) with the model the
   // declaration names. An unknown model or version, or bad inputs, is an error.
   virtual Result<PredictionSet> Predict(const NeuralSpec& spec, std::span<const Value> inputs) = 0;
+  // Scores many inputs at once (one forward pass where the implementation can):
+  // the forward engine gathers every pending input of a cycle into one call.
+  // The result has one PredictionSet per input, in order.
+  virtual Result<std::vector<PredictionSet>> PredictBatch(const NeuralSpec& spec,
+                                                          std::span<const std::vector<Value>> inputs) {
+    std::vector<PredictionSet> out;
+    out.reserve(inputs.size());
+    for (const std::vector<Value>& in : inputs) {
+      auto p = Predict(spec, in);
+      if (!p.ok()) return p.status();
+      out.push_back(std::move(*p));
+    }
+    return out;
+  }
 };
+
+// What a neural declaration keeps of a model's answer, most probable first:
+// its `top K`, then its `threshold`.
+std::vector<Prediction> KeptPredictions(const NeuralSpec& spec, std::vector<Prediction> predictions);
 
 }  // namespace syllo::engine

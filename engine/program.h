@@ -147,6 +147,9 @@ struct AskSpec {
 // The relation's last column is the label; the others are the model's inputs.
 struct NeuralSpec {
   RelationId relation = 0;
+  std::string name;                      // the relation's, for messages
+  std::vector<std::string> input_names;  // its input columns'
+  std::vector<ColumnType> input_types;
   std::string model;
   std::optional<std::int64_t> version;  // none: the latest
   std::vector<Value> labels;

@@ -1156,16 +1156,11 @@ Status Solver::Machine::Predict(std::uint32_t table) {
   }
   auto predicted = solver_.options_.neural->Predict(spec, inputs);
   if (!predicted.ok()) return predicted.status();
-  std::vector<Prediction> ps = predicted->predictions;
-  std::stable_sort(ps.begin(), ps.end(), [](const Prediction& a, const Prediction& b) {
-    return a.probability > b.probability;
-  });
-  if (spec.top_k && ps.size() > static_cast<std::size_t>(*spec.top_k)) ps.resize(static_cast<std::size_t>(*spec.top_k));
+  std::vector<Prediction> ps = KeptPredictions(spec, std::move(predicted->predictions));
   t.model = {Origin::kModel, predicted->model, predicted->version};
   std::vector<Value> row = inputs;
   row.push_back(Value());
   for (const Prediction& p : ps) {
-    if (spec.threshold && p.probability < *spec.threshold) continue;
     row.back() = p.label;
     AddAnswer(table, row, p.probability, Origin::kModel);
   }

@@ -339,6 +339,26 @@ Result<std::int64_t> KnowledgeBase::CountFacts(const std::string& relation) {
   return info->fact_count;
 }
 
+Result<std::vector<FactRow>> KnowledgeBase::Facts(const std::string& relation) {
+  Result<RelationInfo> info = Describe(relation, false);
+  if (!info.ok()) return info.status();
+  Result<Statement*> stmt = db_->Prepare(SelectSql(*info));
+  if (!stmt.ok()) return stmt.status();
+  std::vector<FactRow> rows;
+  FactRow row;
+  while (true) {
+    Result<bool> more = (*stmt)->Step();
+    if (!more.ok()) return more.status();
+    if (!*more) break;
+    if (Status s = ReadRow(**stmt, *info, row); !s.ok()) {
+      (*stmt)->Reset();
+      return s;
+    }
+    rows.push_back(row);
+  }
+  return rows;
+}
+
 Status KnowledgeBase::LoadInto(engine::WorkingMemory& wm) { return LoadInto(wm, {}); }
 
 Status KnowledgeBase::LoadInto(engine::WorkingMemory& wm, const std::vector<std::string>& skip) {

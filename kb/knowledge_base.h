@@ -140,6 +140,9 @@ class KnowledgeBase {
   // widened) and stores them all, or none.
   Status InsertFacts(const std::string& relation, std::span<const FactRow> rows);
   Result<std::int64_t> CountFacts(const std::string& relation);
+  // Every stored fact of the relation, in insertion order (one read snapshot).
+  // kNotFound if the relation is not declared.
+  Result<std::vector<FactRow>> Facts(const std::string& relation);
 
   // Declares every relation in `wm` and asserts every fact with its certainty and
   // origin (a fact already in `wm` takes the KB's certainty and origin).

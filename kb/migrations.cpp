@@ -51,6 +51,24 @@ const std::vector<Migration>& Migrations() {
        "  response TEXT NOT NULL"
        ");"
        "CREATE INDEX syllo_decisions_at ON syllo_decisions(at);"},
+      {5, "the model registry: each version's design, data, metrics and weights",
+       "CREATE TABLE syllo_models ("
+       "  name TEXT NOT NULL,"
+       "  version INTEGER NOT NULL,"
+       "  architecture TEXT NOT NULL,"
+       "  design TEXT NOT NULL,"
+       "  labels TEXT NOT NULL,"
+       "  normalization TEXT NOT NULL,"
+       "  dataset TEXT NOT NULL,"
+       "  metrics TEXT NOT NULL,"
+       "  parent_version INTEGER,"
+       "  quantized INTEGER NOT NULL DEFAULT 0,"
+       "  quantization TEXT NOT NULL DEFAULT '{}',"
+       "  created_at TEXT NOT NULL,"
+       "  weights BLOB NOT NULL,"
+       "  weights_hash TEXT NOT NULL,"
+       "  PRIMARY KEY (name, version)"
+       ");"},
   };
   return kList;
 }

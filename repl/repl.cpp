@@ -187,6 +187,7 @@ class Repl {
     engine::SolverOptions so;
     so.asker = &asker_;
     so.host = session_.host();
+    so.neural = session_.models();
     so.on_user_answer = [replies](engine::RelationId r, std::span<const engine::Value> row, double cf) {
       replies->emplace_back(r, std::vector<engine::Value>(row.begin(), row.end()), cf);
     };

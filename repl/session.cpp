@@ -60,6 +60,8 @@ bool Session::Rebuild() {
   auto forward = std::make_unique<engine::ForwardSession>(engine::ReteNetwork::Compile(*spec));
   forward->set_output(&out_);
   forward->set_host(host.get());
+  auto models = std::make_unique<learners::ModelPredicates>(kb_.get());
+  forward->set_neural(models.get());
   if (Status s = forward->AssertProgramFacts(); !s.ok()) {
     Error(s.message());
     return false;
@@ -82,6 +84,7 @@ bool Session::Rebuild() {
   host_ = std::move(host);
   loaded_ = std::move(loaded);
   spec_ = std::move(spec).value();
+  models_ = std::move(models);
   forward_ = std::move(forward);
   watch_ = std::make_unique<engine::WatchPrinter>(*forward_, out_, watching);
   forward_->set_observer(watch_.get());

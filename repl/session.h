@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "engine/forward_session.h"
+#include "learners/model_predicates.h"
 #include "engine/program.h"
 #include "engine/watch_printer.h"
 #include "kb/knowledge_base.h"
@@ -53,6 +54,7 @@ class Session {
   scripting::PackHost* host() { return host_.get(); }
   engine::WatchPrinter& watch() { return *watch_; }
   kb::KnowledgeBase* kb() { return kb_.get(); }
+  engine::NeuralPredicates* models() { return models_.get(); }
   bool color() const { return color_; }
 
   // `p(a, b).` / `p(a) cf 0.7.`: asserted into working memory (and forward
@@ -99,6 +101,9 @@ class Session {
   std::unique_ptr<engine::ForwardSession> forward_;
   std::unique_ptr<engine::WatchPrinter> watch_;
   std::unique_ptr<kb::KnowledgeBase> kb_;
+  // After kb_, which it reads models from, so it goes first. Made afresh on
+  // each rebuild, so a version trained meanwhile is picked up.
+  std::unique_ptr<learners::ModelPredicates> models_;
   std::vector<Change> changes_;
   std::vector<std::pair<std::string, std::vector<engine::Value>>> unknowns_;  // by relation name
 };

@@ -642,6 +642,11 @@ class Lowerer {
   void LowerNeural(const NeuralDecl& n) {
     engine::NeuralSpec neural;
     neural.relation = RelationOf(n.name);
+    neural.name = n.name;
+    for (const ColumnDecl& c : n.inputs) {
+      neural.input_names.push_back(c.name);
+      neural.input_types.push_back(c.type);
+    }
     neural.model = n.model;
     neural.version = n.version;
     for (const auto& l : n.labels) neural.labels.push_back(ConstantOf(l));

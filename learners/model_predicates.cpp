@@ -1,0 +1,180 @@
+#include "learners/model_predicates.h"
+
+#include <cmath>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/neural_backend_loader.h"
+#include "engine/symbol_table.h"
+#include "engine/tensor_pool.h"
+#include "kb/model_registry.h"
+#include "learners/model_design.h"
+
+namespace syllo::learners {
+namespace {
+
+using engine::Value;
+using engine::ValueKind;
+
+std::string Ref(const std::string& name, std::int64_t version) { return name + "@" + std::to_string(version); }
+
+}  // namespace
+
+Result<std::unique_ptr<ServedModel>> LoadServedModel(kb::KnowledgeBase& kb, const std::string& name,
+                                                     std::optional<std::int64_t> version,
+                                                     std::optional<bool> quantized) {
+  auto record = kb::GetModel(kb, name, version);
+  if (!record.ok()) return record.status();
+  auto design = DesignFromJson(record->design);
+  if (!design.ok()) {
+    return Status::Corruption("model " + Ref(name, record->version) + ": " + design.status().message());
+  }
+  auto served = std::make_unique<ServedModel>();
+  served->name = name;
+  served->version = record->version;
+  auto labels = nlohmann::json::parse(record->labels, nullptr, false);
+  if (!labels.is_array() || static_cast<std::int64_t>(labels.size()) != design->classes) {
+    return Status::Corruption("model " + Ref(name, record->version) + ": its labels do not match its classes");
+  }
+  for (const auto& l : labels) served->labels.push_back(l.is_string() ? l.get<std::string>() : l.dump());
+  auto norm = NormalizationFromJson(record->normalization);
+  if (!norm.ok()) return Status::Corruption("model " + Ref(name, record->version) + ": " + norm.status().message());
+  served->normalization = std::move(*norm);
+  auto backend = engine::LoadNeuralBackend();
+  if (!backend.ok()) {
+    return Status(backend.status().code(), "model " + Ref(name, record->version) + ": " + backend.status().message());
+  }
+  auto loaded = (*backend)->Load(*design, record->weights, quantized.value_or(record->quantized));
+  if (!loaded.ok()) return loaded.status();
+  served->model = std::move(*loaded);
+  return served;
+}
+
+std::size_t ModelPredicates::CacheHash::operator()(const CacheKey& k) const {
+  std::uint64_t h = std::hash<const void*>()(k.model);
+  for (const Value& v : k.inputs) h = engine::HashCombine(h, v.Hash());
+  return static_cast<std::size_t>(h);
+}
+
+Result<ServedModel*> ModelPredicates::Model(const engine::NeuralSpec& spec) {
+  const std::string key = spec.version ? Ref(spec.model, *spec.version) : spec.model;
+  if (!spec.version) {
+    if (auto it = latest_.find(key); it != latest_.end()) return it->second;
+  } else if (auto it = models_.find(key); it != models_.end()) {
+    return it->second.get();
+  }
+  if (kb_ == nullptr) {
+    return Status::InvalidArgument("the neural predicate '" + spec.name + "' (" + spec.location + ") needs model '" +
+                                   spec.model + "', and models live in a knowledge base: give one with --db KB");
+  }
+  auto served = LoadServedModel(*kb_, spec.model, spec.version, quantized_);
+  if (!served.ok()) {
+    return Status(served.status().code(),
+                  "the neural predicate '" + spec.name + "' (" + spec.location + "): " + served.status().message());
+  }
+  const std::string exact = Ref(spec.model, (*served)->version);
+  auto [it, fresh] = models_.try_emplace(exact, std::move(*served));
+  if (!spec.version) latest_[key] = it->second.get();
+  return it->second.get();
+}
+
+Result<engine::PredictionSet> ModelPredicates::Predict(const engine::NeuralSpec& spec,
+                                                       std::span<const Value> inputs) {
+  std::vector<std::vector<Value>> one{std::vector<Value>(inputs.begin(), inputs.end())};
+  auto batch = PredictBatch(spec, one);
+  if (!batch.ok()) return batch.status();
+  return std::move((*batch)[0]);
+}
+
+Result<std::vector<engine::PredictionSet>> ModelPredicates::PredictBatch(
+    const engine::NeuralSpec& spec, std::span<const std::vector<Value>> inputs) {
+  auto served = Model(spec);
+  if (!served.ok()) return served.status();
+  ServedModel& m = **served;
+  const engine::ModelDesign& design = m.model->design();
+  std::int64_t example_size = 1;
+  for (std::int64_t d : design.input) example_size *= d;
+  const std::string who = "model " + Ref(m.name, m.version) + " for '" + spec.name + "'";
+
+  // The declaration's labels, by the model's output index (-1: not declared, dropped).
+  std::vector<Value> label_of(m.labels.size());
+  std::vector<bool> kept(m.labels.size(), false);
+  for (std::size_t i = 0; i < m.labels.size(); ++i) {
+    for (const Value& l : spec.labels) {
+      if (l.kind() == ValueKind::kSymbol && l.text() == m.labels[i]) {
+        label_of[i] = l;
+        kept[i] = true;
+      }
+    }
+  }
+
+  std::vector<const std::vector<float>*> results(inputs.size(), nullptr);
+  std::vector<std::size_t> misses;
+  std::vector<float> features;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    ++stats_.calls;
+    CacheKey key{&m, inputs[i]};
+    if (auto it = cache_.find(key); it != cache_.end()) {
+      ++stats_.cache_hits;
+      results[i] = &it->second;
+      continue;
+    }
+    misses.push_back(i);
+    const std::size_t start = features.size();
+    for (std::size_t c = 0; c < inputs[i].size(); ++c) {
+      const Value& v = inputs[i][c];
+      const std::string column = c < spec.input_names.size() ? spec.input_names[c] : std::to_string(c + 1);
+      if (v.kind() == ValueKind::kTensor) {
+        auto data = engine::TensorPool::Global().data(v.as_tensor());
+        features.insert(features.end(), data.begin(), data.end());
+      } else if (v.is_number()) {
+        features.push_back(static_cast<float>(v.as_number()));
+      } else {
+        return Status::InvalidArgument(who + ": input '" + column + "' is " + v.ToString() +
+                                       ", not a number or a tensor (" + spec.location + ")");
+      }
+    }
+    const std::int64_t got = static_cast<std::int64_t>(features.size() - start);
+    if (got != example_size) {
+      std::string shape;
+      for (std::int64_t d : design.input) shape += (shape.empty() ? "" : "x") + std::to_string(d);
+      return Status::InvalidArgument(who + ": the input has " + std::to_string(got) + " values, the model takes " +
+                                     shape + " = " + std::to_string(example_size) + " (" + spec.location + ")");
+    }
+    for (std::size_t k = start; k < features.size(); ++k) {
+      if (!std::isfinite(features[k])) {
+        return Status::InvalidArgument(who + ": input value " + std::to_string(k - start) + " is " +
+                                       std::to_string(features[k]) + " (NaN or infinite) (" + spec.location + ")");
+      }
+    }
+  }
+  if (!misses.empty()) {
+    if (!m.normalization.empty()) {
+      m.normalization.Apply(features.data(), static_cast<std::int64_t>(misses.size()), example_size);
+    }
+    std::vector<float> probabilities;
+    if (Status st = m.model->Predict(features, static_cast<std::int64_t>(misses.size()), &probabilities); !st.ok()) {
+      return Status(st.code(), who + ": " + st.message());
+    }
+    ++stats_.forward_passes;
+    stats_.examples += misses.size();
+    const std::size_t classes = m.labels.size();
+    for (std::size_t j = 0; j < misses.size(); ++j) {
+      std::vector<float> row(probabilities.begin() + j * classes, probabilities.begin() + (j + 1) * classes);
+      auto [it, fresh] = cache_.insert_or_assign(CacheKey{&m, inputs[misses[j]]}, std::move(row));
+      results[misses[j]] = &it->second;
+    }
+  }
+  std::vector<engine::PredictionSet> out(inputs.size());
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    out[i].model = m.name;
+    out[i].version = m.version;
+    const std::vector<float>& p = *results[i];
+    for (std::size_t c = 0; c < p.size(); ++c) {
+      if (kept[c]) out[i].predictions.push_back({label_of[c], static_cast<double>(p[c])});
+    }
+  }
+  return out;
+}
+
+}  // namespace syllo::learners

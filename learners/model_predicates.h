@@ -1,0 +1,89 @@
+// ModelPredicates: the neural predicates of a program answered by the models
+// of a knowledge base's registry, through the learners module (loaded on the
+// first call, not before).
+//
+// A declaration names a model and maybe a version; without one the latest
+// version at the first call is used for the life of this object, so a run sees
+// one model throughout. Inputs are checked against the model's design (a
+// tensor of another shape, a NaN, a missing number is an error naming the
+// model, the relation and the input), normalised as the model was trained,
+// scored in one forward pass per batch, and the results cached per
+// (model version, input): tensors are interned by content, so equal inputs
+// hit the cache.
+//
+// Thread safety: one thread at a time (the KB connection is not shared).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/neural_backend.h"
+#include "engine/neural_predicate.h"
+#include "kb/knowledge_base.h"
+#include "learners/dataset.h"
+
+namespace syllo::learners {
+
+struct ModelPredicatesStats {
+  std::uint64_t calls = 0;         // inputs asked for
+  std::uint64_t cache_hits = 0;
+  std::uint64_t forward_passes = 0;
+  std::uint64_t examples = 0;      // inputs scored by the model
+};
+
+// One registered model version ready to score inputs.
+struct ServedModel {
+  std::string name;
+  std::int64_t version = 0;
+  std::vector<std::string> labels;
+  Normalization normalization;
+  std::unique_ptr<engine::LoadedModel> model;
+};
+
+// Loads name@version (latest if none) from the registry into the backend.
+Result<std::unique_ptr<ServedModel>> LoadServedModel(kb::KnowledgeBase& kb, const std::string& name,
+                                                     std::optional<std::int64_t> version,
+                                                     std::optional<bool> quantized = std::nullopt);
+
+class ModelPredicates final : public engine::NeuralPredicates {
+ public:
+  // `kb` is borrowed and must outlive this; null: every call is an error
+  // saying models need a knowledge base.
+  explicit ModelPredicates(kb::KnowledgeBase* kb) : kb_(kb) {}
+
+  Result<engine::PredictionSet> Predict(const engine::NeuralSpec& spec,
+                                        std::span<const engine::Value> inputs) override;
+  Result<std::vector<engine::PredictionSet>> PredictBatch(const engine::NeuralSpec& spec,
+                                                          std::span<const std::vector<engine::Value>> inputs) override;
+
+  // Forces int8 inference on (or off) for every model, whatever the registry says.
+  void set_quantized(std::optional<bool> quantized) { quantized_ = quantized; }
+  const ModelPredicatesStats& stats() const { return stats_; }
+
+ private:
+  Result<ServedModel*> Model(const engine::NeuralSpec& spec);
+  std::string RelationName(const engine::NeuralSpec& spec) const;
+
+  kb::KnowledgeBase* kb_;
+  std::optional<bool> quantized_;
+  // By "name" (latest, resolved once) and "name@version".
+  std::map<std::string, std::unique_ptr<ServedModel>> models_;
+  std::map<std::string, ServedModel*> latest_;
+  struct CacheKey {
+    const ServedModel* model;
+    std::vector<engine::Value> inputs;
+    friend bool operator==(const CacheKey&, const CacheKey&) = default;
+  };
+  struct CacheHash {
+    std::size_t operator()(const CacheKey& k) const;
+  };
+  std::unordered_map<CacheKey, std::vector<float>, CacheHash> cache_;  // probabilities per label
+  ModelPredicatesStats stats_;
+};
+
+}  // namespace syllo::learners

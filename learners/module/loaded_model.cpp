@@ -1,0 +1,88 @@
+#include "learners/module/loaded_model.h"
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "learners/module/design_check.h"
+#include "learners/module/network.h"
+#include "learners/module/quantized_linear.h"
+#include "learners/module/torch_errors.h"
+#include "learners/module/weights.h"
+
+namespace syllo::learners {
+namespace {
+
+class TorchModel final : public engine::LoadedModel {
+ public:
+  TorchModel(engine::ModelDesign design, Network network, std::vector<QuantizedLinear> quantized)
+      : design_(std::move(design)),
+        network_(std::move(network)),
+        quantized_(std::move(quantized)),
+        example_size_(InputElements(design_)),
+        context_("model " + design_.name + ": prediction failed") {
+    if (!quantized_.empty()) {
+      quantized_head_ = [this](std::size_t i, const torch::Tensor& x) { return quantized_[i].Forward(x); };
+    }
+  }
+
+  Status Predict(std::span<const float> features, std::int64_t count, std::vector<float>* out) override {
+    return Guard(StatusCode::kInternal, context_, [&]() -> Status {
+      if (count < 0 || features.size() != static_cast<std::size_t>(count * example_size_)) {
+        return Status::InvalidArgument("model " + design_.name + ": " + std::to_string(features.size()) +
+                                       " feature values are not " + std::to_string(count) + " examples of " +
+                                       std::to_string(example_size_));
+      }
+      out->resize(static_cast<std::size_t>(count * design_.classes));
+      if (count == 0) return Status::Ok();
+      c10::InferenceMode inference;
+      // from_blob wants a mutable pointer; the caller's features are only read.
+      const torch::Tensor x =
+          torch::from_blob(const_cast<float*>(features.data()), {count, example_size_}, torch::kFloat);
+      const torch::Tensor logits =
+          quantized_.empty() ? network_->forward(x) : network_->Head(network_->Features(x), quantized_head_);
+      const torch::Tensor probabilities = torch::softmax(logits, 1).contiguous();
+      std::memcpy(out->data(), probabilities.data_ptr<float>(), out->size() * sizeof(float));
+      return Status::Ok();
+    });
+  }
+
+  const engine::ModelDesign& design() const override { return design_; }
+  bool quantized() const override { return !quantized_.empty(); }
+
+ private:
+  const engine::ModelDesign design_;
+  Network network_;  // eval mode: forward does not mutate it
+  const std::vector<QuantizedLinear> quantized_;  // one per head linear, or none
+  NetworkImpl::LinearFn quantized_head_;
+  const std::int64_t example_size_;
+  const std::string context_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<engine::LoadedModel>> OpenModel(const engine::ModelDesign& design, std::string_view weights,
+                                                       bool quantized) {
+  if (Status s = CheckModelDesign(design); !s.ok()) return s;
+  Network network(design);
+  if (Status s = LoadWeights(design, weights, *network); !s.ok()) return s;
+  network->eval();
+  for (auto& p : network->parameters()) p.set_requires_grad(false);
+  std::vector<QuantizedLinear> linears;
+  if (quantized) {
+    Result<std::string> engine = SelectQuantizedEngine();
+    if (!engine.ok()) return engine.status();
+    for (const auto& linear : network->linears()) {
+      linears.emplace_back(linear->weight, linear->bias);
+      // The point of quantising: make sure the engine kept int8 weights.
+      if (linears.back().QuantizedWeight().scalar_type() != torch::kQInt8) {
+        return Status::Internal("model " + design.name + ": the " + *engine +
+                                " engine did not keep the linear weights as int8");
+      }
+    }
+  }
+  return std::unique_ptr<engine::LoadedModel>(
+      std::make_unique<TorchModel>(design, std::move(network), std::move(linears)));
+}
+
+}  // namespace syllo::learners
