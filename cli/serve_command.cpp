@@ -71,6 +71,8 @@ int Serve(ServeOptions& o) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
+  // The decision log's KB also holds the model registry neural predicates read.
+  o.load.models_db = o.db;
   service::PackRegistry packs(o.load);
   for (const std::string& arg : o.packs) {
     auto [name, files] = ParsePackArg(arg);
@@ -185,7 +187,7 @@ void AddServeCommand(CLI::App& app, CommandContext& ctx) {
                   "Connections served at once (a keep-alive connection holds a thread while open)")
       ->capture_default_str()
       ->check(CLI::Range(1, 4096));
-  cmd->add_option("--db", o->db, "Knowledge base for the decision log (created if missing)");
+  cmd->add_option("--db", o->db, "Knowledge base for the decision log and the models of neural predicates (created if missing)");
   cmd->add_option("--token-file", o->token_file,
                   "Require 'Authorization: Bearer <token>' with the token in this file (or $SYLLO_TOKEN)");
   cmd->add_option("--body-limit-mib", o->body_limit_mib, "Largest request body")->capture_default_str();

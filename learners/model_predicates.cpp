@@ -50,6 +50,30 @@ Result<std::unique_ptr<ServedModel>> LoadServedModel(kb::KnowledgeBase& kb, cons
   return served;
 }
 
+Result<std::shared_ptr<ServedModel>> ModelStore::Get(const std::string& name, std::optional<std::int64_t> version) {
+  std::lock_guard lock(mutex_);
+  const std::string key = version ? Ref(name, *version) : name;
+  if (auto it = models_.find(key); it != models_.end()) return it->second;
+  if (kb_ == nullptr) {
+    auto opened = kb::KnowledgeBase::Open(kb_path_, kb::OpenMode::kReadOnly);
+    if (!opened.ok()) return opened.status();
+    kb_ = std::move(opened).value();
+  }
+  auto record = kb::GetModel(*kb_, name, version, false);
+  if (!record.ok()) return record.status();
+  const std::string exact = Ref(name, record->version);
+  if (auto it = models_.find(exact); it != models_.end()) {
+    models_[key] = it->second;
+    return it->second;
+  }
+  auto loaded = LoadServedModel(*kb_, name, record->version);
+  if (!loaded.ok()) return loaded.status();
+  std::shared_ptr<ServedModel> served = std::move(*loaded);
+  models_[exact] = served;
+  models_[key] = served;
+  return served;
+}
+
 std::size_t ModelPredicates::CacheHash::operator()(const CacheKey& k) const {
   std::uint64_t h = std::hash<const void*>()(k.model);
   for (const Value& v : k.inputs) h = engine::HashCombine(h, v.Hash());
@@ -61,6 +85,17 @@ Result<ServedModel*> ModelPredicates::Model(const engine::NeuralSpec& spec) {
   if (!spec.version) {
     if (auto it = latest_.find(key); it != latest_.end()) return it->second;
   } else if (auto it = models_.find(key); it != models_.end()) {
+    return it->second.get();
+  }
+  if (store_ != nullptr) {
+    auto shared = store_->Get(spec.model, spec.version);
+    if (!shared.ok()) {
+      return Status(shared.status().code(),
+                    "the neural predicate '" + spec.name + "' (" + spec.location + "): " + shared.status().message());
+    }
+    const std::string exact = Ref(spec.model, (*shared)->version);
+    auto [it, fresh] = models_.try_emplace(exact, *shared);
+    if (!spec.version) latest_[key] = it->second.get();
     return it->second.get();
   }
   if (kb_ == nullptr) {

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -50,11 +51,33 @@ Result<std::unique_ptr<ServedModel>> LoadServedModel(kb::KnowledgeBase& kb, cons
                                                      std::optional<std::int64_t> version,
                                                      std::optional<bool> quantized = std::nullopt);
 
+// Loaded models shared by many sessions on many threads (the decision
+// service): each name@version is read from the registry and loaded once. The
+// latest version of a name is resolved at its first use and kept for the life
+// of the store, so every session of a program sees the same model.
+//
+// Thread safety: every method locks; a ServedModel scores from any thread.
+class ModelStore {
+ public:
+  // Opens `kb_path` read-only at the first Get.
+  explicit ModelStore(std::string kb_path) : kb_path_(std::move(kb_path)) {}
+  Result<std::shared_ptr<ServedModel>> Get(const std::string& name, std::optional<std::int64_t> version);
+  const std::string& kb_path() const { return kb_path_; }
+
+ private:
+  std::mutex mutex_;
+  std::string kb_path_;
+  std::unique_ptr<kb::KnowledgeBase> kb_;
+  std::map<std::string, std::shared_ptr<ServedModel>> models_;  // by "name@version" and "name" (latest)
+};
+
 class ModelPredicates final : public engine::NeuralPredicates {
  public:
   // `kb` is borrowed and must outlive this; null: every call is an error
   // saying models need a knowledge base.
   explicit ModelPredicates(kb::KnowledgeBase* kb) : kb_(kb) {}
+  // Models from a shared store (null: as a null KB).
+  explicit ModelPredicates(std::shared_ptr<ModelStore> store) : kb_(nullptr), store_(std::move(store)) {}
 
   Result<engine::PredictionSet> Predict(const engine::NeuralSpec& spec,
                                         std::span<const engine::Value> inputs) override;
@@ -70,9 +93,10 @@ class ModelPredicates final : public engine::NeuralPredicates {
   std::string RelationName(const engine::NeuralSpec& spec) const;
 
   kb::KnowledgeBase* kb_;
+  std::shared_ptr<ModelStore> store_;
   std::optional<bool> quantized_;
   // By "name" (latest, resolved once) and "name@version".
-  std::map<std::string, std::unique_ptr<ServedModel>> models_;
+  std::map<std::string, std::shared_ptr<ServedModel>> models_;
   std::map<std::string, ServedModel*> latest_;
   struct CacheKey {
     const ServedModel* model;

@@ -11,7 +11,13 @@ packages=(
   clang libclang-rt-14-dev
   swi-prolog-nox tmux
   libcpp-httplib-dev wrk
+  # learned models: LibTorch (used only by the learners module), a fast BLAS
+  # for it (OpenBLAS takes over libblas.so.3 from the reference BLAS), the
+  # Fashion-MNIST data set, zlib for its .gz files
+  libtorch-dev libopenblas0-pthread dataset-fashion-mnist zlib1g-dev
 )
+# Extra packages a target needs (make bench-learn: python3-torch).
+packages+=("$@")
 
 missing=()
 for p in "${packages[@]}"; do

@@ -28,11 +28,16 @@ struct LoadOptions {
   std::uint64_t lua_instructions = 50'000'000;
   double lua_seconds = 5.0;
   std::size_t lua_memory_bytes = std::size_t{64} << 20;
+  // The knowledge base whose model registry answers the program's neural
+  // predicates (opened read-only when a model is first asked). Empty: a goal
+  // or rule that needs a model is an error saying so.
+  std::string models_db;
 };
 
 struct ColumnInfo {
   std::string name;
-  std::string type;  // int, float, bool, symbol, string, tensor, any
+  std::string type;  // int, float, bool, symbol, string, tensor[d1,...], any
+  std::vector<std::int64_t> shape;  // a tensor column's dimensions
 };
 
 struct RelationInfo {

@@ -75,6 +75,9 @@ class Session {
   Result<Explanation> Explain(const Fact& fact, int max_depth = 12) const;
   // Counts of production-rule firings by rule name, in this session.
   std::vector<std::pair<std::string, std::uint64_t>> Firings() const;
+  // Inputs this session has asked its models about (neural predicates, both
+  // chainers; an input answered from the cache counts too).
+  std::uint64_t model_calls() const;
   // Rules that concluded at least one fact now in working memory.
   std::vector<std::string> ConcludingRules() const;
   // What the rules printed since the last call.

@@ -8,12 +8,13 @@
 #include <cstdint>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace syllo {
 
 class Value {
  public:
-  enum class Kind { kNone, kInt, kFloat, kBool, kSymbol, kString };
+  enum class Kind { kNone, kInt, kFloat, kBool, kSymbol, kString, kTensor };
 
   Value() = default;
   static Value Int(std::int64_t v) { return Value(Kind::kInt, v, 0, {}); }
@@ -21,6 +22,13 @@ class Value {
   static Value Bool(bool v) { return Value(Kind::kBool, v ? 1 : 0, 0, {}); }
   static Value Symbol(std::string name) { return Value(Kind::kSymbol, 0, 0, std::move(name)); }
   static Value String(std::string text) { return Value(Kind::kString, 0, 0, std::move(text)); }
+  // A tensor of float32, row-major, with its dimensions (a photo: {28, 28}).
+  static Value Tensor(std::vector<float> data, std::vector<std::int64_t> shape) {
+    Value v(Kind::kTensor, 0, 0, {});
+    v.tensor_ = std::move(data);
+    v.shape_ = std::move(shape);
+    return v;
+  }
 
   Kind kind() const { return kind_; }
   bool is_none() const { return kind_ == Kind::kNone; }
@@ -29,13 +37,16 @@ class Value {
   bool as_bool() const { return int_ != 0; }
   // The name of a symbol or the text of a string.
   const std::string& text() const { return text_; }
+  // A tensor's elements and dimensions.
+  const std::vector<float>& tensor_data() const { return tensor_; }
+  const std::vector<std::int64_t>& tensor_shape() const { return shape_; }
 
   // As the rule language writes it: 42, 0.5, true, approve, "A000001".
   std::string ToString() const;
 
   friend bool operator==(const Value& a, const Value& b) {
     return a.kind_ == b.kind_ && a.int_ == b.int_ && a.text_ == b.text_ &&
-           (a.kind_ != Kind::kFloat || a.float_ == b.float_);
+           (a.kind_ != Kind::kFloat || a.float_ == b.float_) && a.tensor_ == b.tensor_ && a.shape_ == b.shape_;
   }
 
  private:
@@ -45,6 +56,8 @@ class Value {
   std::int64_t int_ = 0;
   double float_ = 0;
   std::string text_;
+  std::vector<float> tensor_;
+  std::vector<std::int64_t> shape_;
 };
 
 }  // namespace syllo

@@ -74,8 +74,11 @@ Status Compile(Program::Impl& impl) {
     const auto& rel = impl.spec->relations[r];
     if (rel.auxiliary) continue;
     RelationInfo info{rel.name, {}, derived[r], askable[r]};
-    for (const auto& c : rel.columns) info.columns.push_back({c.name, c.type.ToString()});
+    for (const auto& c : rel.columns) info.columns.push_back({c.name, c.type.ToString(), c.type.shape});
     impl.relations.push_back(std::move(info));
+  }
+  if (!impl.spec->neurals.empty() && !impl.options.models_db.empty()) {
+    impl.model_store = std::make_shared<learners::ModelStore>(impl.options.models_db);
   }
   for (const auto& n : impl.spec->neurals) {
     impl.models.push_back(n.version ? n.model + "@" + std::to_string(*n.version) : n.model);

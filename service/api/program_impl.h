@@ -15,6 +15,7 @@
 
 #include "engine/program.h"
 #include "engine/rete_network.h"
+#include "learners/model_predicates.h"
 #include "rules/loader.h"
 #include "rules/query_compiler.h"
 #include "scripting/lua_pack.h"
@@ -32,6 +33,9 @@ struct Program::Impl {
   std::vector<RelationInfo> relations;
   std::string version;
   std::vector<std::string> models;
+  // The models its neural predicates use, shared by all its sessions; null
+  // when the program has none or no options.models_db was given.
+  std::shared_ptr<learners::ModelStore> model_store;
 
   // A Lua host bound to this program, for one session; null when the program
   // has no host functions.

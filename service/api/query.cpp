@@ -118,6 +118,7 @@ struct Query::Impl {
     engine::SolverOptions options;
     options.asker = &asker;
     options.host = session.host.get();
+    options.neural = session.neural.get();
     options.deadline = &deadline;
     Session::Impl* s = &session;
     options.on_user_answer = [s](engine::RelationId r, std::span<const engine::Value> row, double cf) {
@@ -230,6 +231,7 @@ Result<Explanation> Query::Explain(const Solution& solution, int max_depth) {
   engine::SolverOptions options;
   options.asker = &q.asker;
   options.host = q.session.host.get();
+  options.neural = q.session.neural.get();
   engine::Solver solver(q.query->spec, q.session.forward->memory(), std::move(options));
   engine::ExplainOptions explain;
   explain.max_depth = max_depth;

@@ -60,7 +60,13 @@ class JustificationTree {
     const engine::Relation& rel = s_.memory().at(f.relation);
     switch (rel.origin(f.id)) {
       case engine::Origin::kUser: node.source = Explanation::Source::kUser; return node;
-      case engine::Origin::kModel: node.source = Explanation::Source::kModel; return node;
+      case engine::Origin::kModel:
+        node.source = Explanation::Source::kModel;
+        if (const engine::PredictionSource* by = s_.prediction_source(f)) {
+          node.model = by->model;
+          node.model_version = by->version;
+        }
+        return node;
       default: break;
     }
     std::vector<engine::Justification> justs = s_.Justifications(f);
@@ -107,6 +113,10 @@ Session::Impl::Impl(const Program& p) : program(p) {
   forward = std::make_unique<engine::ForwardSession>(pi.network);
   forward->set_output(&out);
   forward->set_observer(&firings);
+  if (!pi.spec->neurals.empty()) {
+    neural = std::make_unique<learners::ModelPredicates>(pi.model_store);
+    forward->set_neural(neural.get());
+  }
   auto acquired = pi.AcquireHost();
   if (acquired.ok()) {
     host = std::move(acquired).value();
@@ -218,6 +228,10 @@ std::vector<std::pair<std::string, std::uint64_t>> Session::Firings() const {
     if (counts[r] > 0) out.emplace_back(rules[r].name, counts[r]);
   }
   return out;
+}
+
+std::uint64_t Session::model_calls() const {
+  return impl_->neural == nullptr ? 0 : impl_->neural->stats().calls;
 }
 
 std::vector<std::string> Session::ConcludingRules() const {

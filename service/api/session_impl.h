@@ -16,6 +16,7 @@
 
 #include "engine/consultation.h"
 #include "engine/forward_session.h"
+#include "learners/model_predicates.h"
 #include "engine/solver.h"
 #include "scripting/lua_pack.h"
 #include "service/api/program_impl.h"
@@ -41,6 +42,8 @@ struct Session::Impl {
   std::unique_ptr<scripting::PackHost> host;
   Status host_status;  // why there is no host, when the program needs one
   std::ostringstream out;
+  // Before forward, which calls it.
+  std::unique_ptr<learners::ModelPredicates> neural;
   std::unique_ptr<engine::ForwardSession> forward;
   FiringCounter firings;
 

@@ -1,5 +1,7 @@
 #include "service/api/value_convert.h"
 
+#include "engine/tensor_pool.h"
+
 namespace syllo {
 
 std::string Value::ToString() const {
@@ -10,6 +12,11 @@ std::string Value::ToString() const {
     case Kind::kBool: return int_ ? "true" : "false";
     case Kind::kSymbol: return text_;
     case Kind::kString: return engine::QuoteString(text_);
+    case Kind::kTensor: {
+      std::string dims;
+      for (std::int64_t d : shape_) dims += (dims.empty() ? "" : ",") + std::to_string(d);
+      return "tensor[" + dims + "]";
+    }
   }
   return "?";
 }
@@ -22,7 +29,11 @@ Value FromEngine(const engine::Value& v) {
     case engine::ValueKind::kBool: return Value::Bool(v.as_bool());
     case engine::ValueKind::kSymbol: return Value::Symbol(std::string(v.text()));
     case engine::ValueKind::kString: return Value::String(std::string(v.text()));
-    case engine::ValueKind::kTensor:
+    case engine::ValueKind::kTensor: {
+      auto data = engine::TensorPool::Global().data(v.as_tensor());
+      return Value::Tensor(std::vector<float>(data.begin(), data.end()),
+                           engine::TensorPool::Global().shape(v.as_tensor()));
+    }
     case engine::ValueKind::kFact: return Value::String(v.ToString());
   }
   return Value();
@@ -36,6 +47,8 @@ engine::Value ToEngine(const Value& v) {
     case Value::Kind::kBool: return engine::Value::Bool(v.as_bool());
     case Value::Kind::kSymbol: return engine::Value::MakeSymbol(v.text());
     case Value::Kind::kString: return engine::Value::MakeString(v.text());
+    case Value::Kind::kTensor:
+      return engine::Value::Tensor(engine::TensorPool::Global().Intern(v.tensor_data(), v.tensor_shape()));
   }
   return engine::Value();
 }

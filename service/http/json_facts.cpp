@@ -1,6 +1,7 @@
 #include "service/http/json_facts.h"
 
 #include <cmath>
+#include <functional>
 
 namespace syllo::service {
 
@@ -24,6 +25,46 @@ std::string JsonTypeName(const json& v) {
 
 Status Expected(const std::string& where, const std::string& what, const json& got) {
   return Status::InvalidArgument(where + ": expected " + what + ", got " + JsonTypeName(got));
+}
+
+// Nested arrays of numbers in row-major order (a photo: 28 arrays of 28), or
+// one flat array of them all.
+Status Flatten(const json& v, std::size_t depth, std::vector<float>& out, std::vector<std::int64_t>& shape,
+               const std::string& where) {
+  if (v.is_number()) {
+    const double d = v.get<double>();
+    if (!std::isfinite(d)) return Status::InvalidArgument(where + ": a tensor element is not finite");
+    if (depth != shape.size()) return Status::InvalidArgument(where + ": the tensor's nesting is ragged");
+    out.push_back(static_cast<float>(d));
+    return Status();
+  }
+  if (!v.is_array()) return Expected(where, "nested arrays of numbers (a tensor)", v);
+  if (depth == shape.size()) {
+    if (!out.empty()) return Status::InvalidArgument(where + ": the tensor's nesting is ragged");
+    shape.push_back(static_cast<std::int64_t>(v.size()));
+  } else if (depth > shape.size() || shape[depth] != static_cast<std::int64_t>(v.size())) {
+    return Status::InvalidArgument(where + ": the tensor's rows differ in length");
+  }
+  for (const json& item : v) {
+    if (Status s = Flatten(item, depth + 1, out, shape, where); !s.ok()) return s;
+  }
+  return Status();
+}
+
+Result<Value> ReadTensor(const json& v, const ColumnInfo& column, const std::string& where) {
+  std::vector<float> data;
+  std::vector<std::int64_t> shape;
+  if (Status s = Flatten(v, 0, data, shape, where); !s.ok()) return s;
+  std::int64_t want = 1;
+  for (std::int64_t d : column.shape) want *= d;
+  const bool flat = shape.size() == 1 && shape[0] == want;
+  if (shape != column.shape && !flat) {
+    std::string got;
+    for (std::int64_t d : shape) got += (got.empty() ? "" : ",") + std::to_string(d);
+    return Status::InvalidArgument(where + ": expected a " + column.type + " (nested arrays, or " +
+                                   std::to_string(want) + " numbers), got shape [" + got + "]");
+  }
+  return Value::Tensor(std::move(data), column.shape);
 }
 
 Result<Value> ReadValue(const json& v, const ColumnInfo& column, const std::string& where) {
@@ -64,6 +105,7 @@ Result<Value> ReadValue(const json& v, const ColumnInfo& column, const std::stri
     if (v.is_string()) return Value::String(v.get<std::string>());
     return Expected(where, "a number, boolean or string", v);
   }
+  if (t.rfind("tensor", 0) == 0) return ReadTensor(v, column, where);
   return Status::InvalidArgument(where + ": columns of type " + t + " cannot be given over HTTP");
 }
 
@@ -130,6 +172,21 @@ json ValueToJson(const Value& v) {
     case Value::Kind::kBool: return v.as_bool();
     case Value::Kind::kSymbol:
     case Value::Kind::kString: return v.text();
+    case Value::Kind::kTensor: {
+      // Nested like the input: one array per leading dimension.
+      const auto& shape = v.tensor_shape();
+      const auto& data = v.tensor_data();
+      std::function<json(std::size_t, std::size_t)> nest = [&](std::size_t dim, std::size_t offset) -> json {
+        json a = json::array();
+        std::size_t stride = 1;
+        for (std::size_t k = dim + 1; k < shape.size(); ++k) stride *= static_cast<std::size_t>(shape[k]);
+        for (std::int64_t i = 0; i < (shape.empty() ? 0 : shape[dim]); ++i) {
+          a.push_back(dim + 1 == shape.size() ? json(data[offset + i]) : nest(dim + 1, offset + i * stride));
+        }
+        return a;
+      };
+      return nest(0, 0);
+    }
   }
   return nullptr;
 }

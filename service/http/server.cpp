@@ -427,6 +427,7 @@ class Server::Handlers {
     }
     out["rules_fired"] = RulesFired(session);
     out["output"] = session.TakeOutput();
+    s_.metrics_.ModelCalls(session.model_calls());
     out["elapsed_ms"] = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
     SendAndLog(res, out, "decide", *pack, start, req.body);
   }
