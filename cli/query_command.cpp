@@ -154,9 +154,12 @@ int RunQuery(const QueryOptions& options, const CommandContext& ctx) {
   }
   if (options.stats) {
     auto st = solver.stats();
-    std::fprintf(stderr, "stats: load_ms=%.3f first_answer_ms=%.3f total_ms=%.3f answers=%llu tables=%llu\n", load_ms,
-                 first_ms < 0 ? total_ms : first_ms, total_ms, static_cast<unsigned long long>(answers),
-                 static_cast<unsigned long long>(st.tables));
+    std::fprintf(stderr,
+                 "stats: load_ms=%.3f first_answer_ms=%.3f total_ms=%.3f answers=%llu tables=%llu model_inputs=%llu "
+                 "model_passes=%llu\n",
+                 load_ms, first_ms < 0 ? total_ms : first_ms, total_ms, static_cast<unsigned long long>(answers),
+                 static_cast<unsigned long long>(st.tables), static_cast<unsigned long long>(models.stats().calls),
+                 static_cast<unsigned long long>(models.stats().forward_passes));
   }
   return kExitOk;
 }

@@ -172,6 +172,9 @@ class Solver::Machine {
     std::vector<ChoicePoint> stack;
     std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> tables;  // incomplete, by variant
     std::vector<std::uint32_t> created;
+    // Neural tables of this context waiting for their model: answered all in
+    // one batch per relation when the context has nothing else to do.
+    std::vector<std::uint32_t> pending_neural;
   };
 
   // An activation waiting for a synchronous call (nested completion, a question).
@@ -215,6 +218,7 @@ class Solver::Machine {
   void ResetAll();
   void CloseQuery();
   Status RunContext(std::size_t ctx, bool stop_on_answer);
+  Status RunStack(std::size_t ctx, bool stop_on_answer);
   void Resume();
   void Step(std::uint32_t compiled, std::uint32_t dest, std::uint32_t frame, std::uint16_t condition, double cf);
   void CallHost(std::uint32_t compiled, std::uint32_t dest, std::uint32_t frame, std::uint16_t condition, double cf);
@@ -236,7 +240,8 @@ class Solver::Machine {
   void CompleteContext();
   Status Ask(std::uint32_t table);
   Status AddStoredFacts(std::uint32_t table, bool skip_derived);
-  Status Predict(std::uint32_t table);
+  // Answers the context's pending neural tables, one PredictBatch per relation.
+  Status PredictPending(std::size_t ctx);
 
   Result<bool> AnyCounts(const Condition& c, const CompiledCondition& cc, std::uint32_t frame);
   Result<std::optional<Value>> AggregateOf(const Condition& c, const CompiledCondition& cc, std::uint32_t frame,
@@ -466,6 +471,19 @@ std::uint32_t Solver::Machine::Compile(std::uint32_t rule_index, ColumnMask head
 // ---- running ---------------------------------------------------------------------
 
 Status Solver::Machine::RunContext(std::size_t ctx, bool stop_on_answer) {
+  for (;;) {
+    Status s = RunStack(ctx, stop_on_answer);
+    if (!s.ok() || contexts_[ctx].pending_neural.empty() || !contexts_[ctx].stack.empty()) return s;
+    // Nothing else to do here: the model answers every input this context
+    // asked for at once, and the consumers waiting on them go on.
+    if (Status p = PredictPending(ctx); !p.ok()) {
+      Fail(p);
+      return error_;
+    }
+  }
+}
+
+Status Solver::Machine::RunStack(std::size_t ctx, bool stop_on_answer) {
   while (!contexts_[ctx].stack.empty()) {
     if (solver_.interrupt_.load(std::memory_order_relaxed)) {
       solver_.interrupt_.store(false, std::memory_order_relaxed);
@@ -827,8 +845,10 @@ void Solver::Machine::PushPattern(std::uint32_t compiled, std::uint32_t dest, st
   // Under certainties, a relation of a lower stratum is completed first so that
   // its certainties are final (and the threshold can prune); asked and neural
   // relations are always complete before they are read.
-  const bool nested = source_[rel] != Source::kDerived ||
-                      (!lazy_ && component_[rel] != component_[rule.head_relation]);
+  // Neural tables stay in this context, as incomplete tables its consumers
+  // wait on, so that all the inputs it asks for go to the model in one batch.
+  const bool nested = (source_[rel] != Source::kDerived && source_[rel] != Source::kNeural) ||
+                      (!lazy_ && source_[rel] == Source::kDerived && component_[rel] != component_[rule.head_relation]);
   std::uint32_t table = FindTable(rel, call, true);
   if (table == kNil && nested) {
     auto done = Complete(rel, std::move(call));
@@ -1094,7 +1114,10 @@ Status Solver::Machine::AddStoredFacts(std::uint32_t table, bool skip_derived) {
 
 Status Solver::Machine::Produce(std::uint32_t table) {
   const RelationId rel = tables_[table]->relation;
-  if (source_[rel] == Source::kNeural) return Predict(table);
+  if (source_[rel] == Source::kNeural) {
+    contexts_.back().pending_neural.push_back(table);
+    return Status();
+  }
   Status s = AddStoredFacts(table, source_[rel] == Source::kDerived);
   if (!s.ok()) return s;
   if (!rules_by_head_[rel].empty()) {
@@ -1139,30 +1162,53 @@ void Solver::Machine::CompleteContext() {
   contexts_.back().created.clear();
 }
 
-Status Solver::Machine::Predict(std::uint32_t table) {
-  Table& t = *tables_[table];
-  const NeuralSpec& spec = *neural_[t.relation];
-  const std::string& name = program_.relations[t.relation].name;
-  std::vector<Value> inputs(t.call.begin(), t.call.end() - 1);
-  for (std::size_t i = 0; i < inputs.size(); ++i) {
-    if (inputs[i].kind() == ValueKind::kNone) {
-      return Status::InvalidArgument("the neural predicate '" + name + "' needs its input '" +
-                                     program_.relations[t.relation].columns[i].name + "' bound (" + spec.location +
-                                     ")");
+Status Solver::Machine::PredictPending(std::size_t ctx) {
+  std::vector<std::uint32_t> pending;
+  pending.swap(contexts_[ctx].pending_neural);
+  // By relation, in the order first asked.
+  std::vector<RelationId> order;
+  std::unordered_map<RelationId, std::vector<std::uint32_t>> by_relation;
+  for (std::uint32_t table : pending) {
+    const RelationId rel = tables_[table]->relation;
+    auto [it, fresh] = by_relation.try_emplace(rel);
+    if (fresh) order.push_back(rel);
+    it->second.push_back(table);
+  }
+  for (RelationId rel : order) {
+    const std::vector<std::uint32_t>& tables = by_relation[rel];
+    const NeuralSpec& spec = *neural_[rel];
+    const std::string& name = program_.relations[rel].name;
+    std::vector<std::vector<Value>> inputs;
+    inputs.reserve(tables.size());
+    for (std::uint32_t table : tables) {
+      const Table& t = *tables_[table];
+      std::vector<Value> in(t.call.begin(), t.call.end() - 1);
+      for (std::size_t i = 0; i < in.size(); ++i) {
+        if (in[i].kind() == ValueKind::kNone) {
+          return Status::InvalidArgument("the neural predicate '" + name + "' needs its input '" +
+                                         program_.relations[rel].columns[i].name + "' bound (" + spec.location + ")");
+        }
+      }
+      inputs.push_back(std::move(in));
     }
-  }
-  if (solver_.options_.neural == nullptr) {
-    return Status::NotFound("no learned models are available to answer '" + name + "' (" + spec.location + ")");
-  }
-  auto predicted = solver_.options_.neural->Predict(spec, inputs);
-  if (!predicted.ok()) return predicted.status();
-  std::vector<Prediction> ps = KeptPredictions(spec, std::move(predicted->predictions));
-  t.model = {Origin::kModel, predicted->model, predicted->version};
-  std::vector<Value> row = inputs;
-  row.push_back(Value());
-  for (const Prediction& p : ps) {
-    row.back() = p.label;
-    AddAnswer(table, row, p.probability, Origin::kModel);
+    if (solver_.options_.neural == nullptr) {
+      return Status::NotFound("no learned models are available to answer '" + name + "' (" + spec.location + ")");
+    }
+    auto predicted = solver_.options_.neural->PredictBatch(spec, inputs);
+    if (!predicted.ok()) return predicted.status();
+    if (predicted->size() != tables.size()) {
+      return Status::Internal("the model for '" + name + "' answered the wrong count");
+    }
+    for (std::size_t k = 0; k < tables.size(); ++k) {
+      PredictionSet& set = (*predicted)[k];
+      tables_[tables[k]]->model = {Origin::kModel, set.model, set.version};
+      std::vector<Value> row = std::move(inputs[k]);
+      row.emplace_back();
+      for (const Prediction& p : KeptPredictions(spec, std::move(set.predictions))) {
+        row.back() = p.label;
+        AddAnswer(tables[k], row, p.probability, Origin::kModel);
+      }
+    }
   }
   return Status();
 }
