@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 namespace syllo::engine {
@@ -52,6 +53,11 @@ Result<NeuralBackend*> Open(const std::string& path) {
     return Status::Internal("the learners module " + path + " refused to start: " +
                             (error ? error : "unknown error") + " (a stale build? rebuild syllo)");
   }
+  // LibTorch starts with one intra-op thread here; use the machine unless
+  // SYLLO_THREADS says otherwise (`syllo train --threads` overrides both).
+  int threads = static_cast<int>(std::thread::hardware_concurrency());
+  if (const char* env = std::getenv("SYLLO_THREADS"); env != nullptr && std::atoi(env) > 0) threads = std::atoi(env);
+  if (threads > 0) backend->SetThreads(threads);
   // The handle is never closed: the backend lives until exit, and unloading
   // LibTorch at exit would race its own static destructors.
   return backend;

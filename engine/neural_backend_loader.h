@@ -11,6 +11,9 @@
 // is of another ABI version is a clear error naming the path and the reason,
 // returned every time it is asked for again.
 //
+// The backend starts with as many intra-op threads as the machine has cores
+// ($SYLLO_THREADS overrides).
+//
 // Thread safety: LoadNeuralBackend may be called from any thread.
 #pragma once
 
