@@ -267,8 +267,10 @@ bool ForwardSession::Drain(const RunLimits* limits, RunResult* result) {
     }
     if (additions_.empty()) {
       // The end of a cycle: every input a model must score is known; one
-      // batch per neural relation, whose facts start the next cycle.
-      if (!predictions_pending_) return true;
+      // batch per neural relation, whose facts start the next cycle. Inside
+      // a firing (an action settling) the batch waits for the firing's end,
+      // so all of its actions' inputs go together.
+      if (!predictions_pending_ || firing_) return true;
       if (!FlushPredictions() && result == nullptr) return true;  // Run reports host_error_
       continue;
     }
@@ -1208,6 +1210,13 @@ void ForwardSession::DemandPrediction(NodeId node, std::uint32_t token) {
 
 bool ForwardSession::FlushPredictions() {
   predictions_pending_ = false;
+  // The inputs of a batch that failed stay pending (they are in requested_,
+  // so nothing would ask for them again): the next Run asks for them again.
+  auto requeue = [this](std::size_t spec, std::vector<std::vector<Value>> inputs) {
+    auto& pending = pending_predictions_[spec];
+    pending.insert(pending.begin(), std::make_move_iterator(inputs.begin()), std::make_move_iterator(inputs.end()));
+    predictions_pending_ = true;
+  };
   const ProgramSpec& p = program();
   for (std::size_t s = 0; s < pending_predictions_.size(); ++s) {
     std::vector<std::vector<Value>> inputs;
@@ -1220,6 +1229,7 @@ bool ForwardSession::FlushPredictions() {
         host_error_ = Status::NotFound("no learned models are available to answer '" + name + "' (" +
                                        spec.location + ")");
       }
+      requeue(s, std::move(inputs));
       return false;
     }
     auto batch = neural_->PredictBatch(spec, inputs);
@@ -1227,10 +1237,12 @@ bool ForwardSession::FlushPredictions() {
     model_inputs_ += inputs.size();
     if (!batch.ok()) {
       if (host_error_.ok()) host_error_ = batch.status();
+      requeue(s, std::move(inputs));
       return false;
     }
     if (batch->size() != inputs.size()) {
       if (host_error_.ok()) host_error_ = Status::Internal("the model for '" + name + "' answered the wrong count");
+      requeue(s, std::move(inputs));
       return false;
     }
     for (std::size_t i = 0; i < inputs.size(); ++i) {
