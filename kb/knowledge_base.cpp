@@ -339,12 +339,11 @@ Result<std::int64_t> KnowledgeBase::CountFacts(const std::string& relation) {
   return info->fact_count;
 }
 
-Result<std::vector<FactRow>> KnowledgeBase::Facts(const std::string& relation) {
+Status KnowledgeBase::ForEachRow(const std::string& relation, const std::function<void(const FactRow&)>& f) {
   Result<RelationInfo> info = Describe(relation, false);
   if (!info.ok()) return info.status();
   Result<Statement*> stmt = db_->Prepare(SelectSql(*info));
   if (!stmt.ok()) return stmt.status();
-  std::vector<FactRow> rows;
   FactRow row;
   while (true) {
     Result<bool> more = (*stmt)->Step();
@@ -354,8 +353,14 @@ Result<std::vector<FactRow>> KnowledgeBase::Facts(const std::string& relation) {
       (*stmt)->Reset();
       return s;
     }
-    rows.push_back(row);
+    f(row);
   }
+  return Status::Ok();
+}
+
+Result<std::vector<FactRow>> KnowledgeBase::Facts(const std::string& relation) {
+  std::vector<FactRow> rows;
+  if (Status s = ForEachRow(relation, [&](const FactRow& row) { rows.push_back(row); }); !s.ok()) return s;
   return rows;
 }
 
@@ -568,19 +573,7 @@ Status KnowledgeBase::Export(const std::string& relation, std::ostream& out, Dat
   Result<RelationInfo> info = Describe(relation, false);
   if (!info.ok()) return info.status();
   std::unique_ptr<FactWriter> writer = MakeFactWriter(format, *info, out);
-  Result<Statement*> stmt = db_->Prepare(SelectSql(*info));
-  if (!stmt.ok()) return stmt.status();
-  FactRow row;
-  while (true) {
-    Result<bool> more = (*stmt)->Step();
-    if (!more.ok()) return more.status();
-    if (!*more) break;
-    if (Status s = ReadRow(**stmt, *info, row); !s.ok()) {
-      (*stmt)->Reset();
-      return s;
-    }
-    writer->Write(row);
-  }
+  if (Status s = ForEachRow(relation, [&](const FactRow& row) { writer->Write(row); }); !s.ok()) return s;
   out.flush();
   if (!out) return Status::IoError("writing the export of " + relation + " failed");
   return Status::Ok();

@@ -193,6 +193,8 @@ class KnowledgeBase {
   Result<RelationInfo> Describe(const std::string& name, bool count);
   // Every relation, sorted by name; fact counts only if `count`.
   Result<std::vector<RelationInfo>> Catalog(bool count);
+  // Calls f with each stored fact of the relation, in insertion order.
+  Status ForEachRow(const std::string& relation, const std::function<void(const FactRow&)>& f);
   Status InsertRow(const RelationInfo& relation, std::span<engine::Value> values, double certainty,
                    engine::Origin origin);
 
