@@ -12,7 +12,7 @@ KB        ?= $(BUILD_DIR)/car.db
 FUZZ_SECONDS ?= 60
 SYLLO     := $(BUILD_DIR)/cli/syllo
 
-.PHONY: all setup configure build run test asan fuzz fuzz-long clean bench-fc bench-bc bench-lua bench-service
+.PHONY: all setup configure build run test asan fuzz fuzz-long clean bench-fc bench-bc bench-lua bench-service bench-learn
 
 all: build
 
@@ -81,6 +81,14 @@ SOAK ?= 300
 bench-service: build
 	cmake --build $(BUILD_DIR) --target decide_bench
 	python3 bench/service/run.py --build $(BUILD_DIR) --soak-seconds $(SOAK) $(BENCH_SERVICE_ARGS)
+
+# Learning: the product_intake CNN trained on the full Fashion-MNIST training
+# set against Python PyTorch (Debian python3-torch, the same LibTorch), neural
+# predicates batched / one call per fact / bare LibTorch forward, float against
+# int8 inference (bench/learn/README.md). About 10 minutes on 2 idle cores;
+# make bench-learn BENCH_LEARN_ARGS=--quick for a smoke run.
+bench-learn: build
+	python3 bench/learn/run.py --syllo $(SYLLO) --out $(BUILD_DIR)/bench-learn $(BENCH_LEARN_ARGS)
 
 clean:
 	rm -rf build

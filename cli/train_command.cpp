@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
 #include <fstream>
 #include <iostream>
 #include <sstream>

@@ -178,6 +178,8 @@ def main():
     ap.add_argument("--lr", type=float, default=0.001)
     ap.add_argument("--dropout", type=float, default=0.25)
     ap.add_argument("--validation", type=float, default=0.1)
+    ap.add_argument("--test-each-epoch", action="store_true",
+                    help="also evaluate the test split after each epoch (outside the epoch's time)")
     a = ap.parse_args()
 
     torch.set_num_threads(a.threads)
@@ -243,9 +245,12 @@ def main():
                 best = [t.detach().clone() for t in list(net.parameters()) + list(net.buffers())]
                 best_loss, best_epoch = m["validation_loss"], epoch
         m["seconds"] = time.perf_counter() - start_t
+        if a.test_each_epoch:
+            m["test_accuracy"] = evaluate(net, XT, YT)[1]
         epochs.append(m)
         print(f"python epoch {epoch}/{a.epochs}  loss {m['train_loss']:.4f}  acc {m['train_accuracy']:.4f}  "
-              f"val_loss {m.get('validation_loss', 0):.4f}  {m['seconds']:.1f}s", file=sys.stderr, flush=True)
+              f"val_loss {m.get('validation_loss', 0):.4f}  {m['seconds']:.1f}s"
+              + (f"  test_acc {m['test_accuracy']:.4f}" if "test_accuracy" in m else ""), file=sys.stderr, flush=True)
     if best is not None:
         with torch.no_grad():
             for t, c in zip(list(net.parameters()) + list(net.buffers()), best):

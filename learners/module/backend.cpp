@@ -2,6 +2,8 @@
 // in design_check (shapes), network (the modules), trainer, weights and
 // loaded_model (inference, quantisation); this file routes calls to them and
 // turns every exception into a Status.
+#include <malloc.h>
+
 #include <ATen/Context.h>
 #include <ATen/Parallel.h>
 #include <torch/version.h>
@@ -91,6 +93,13 @@ extern "C" __attribute__((visibility("default"))) syllo::engine::NeuralBackend* 
     if (error != nullptr) *error = message.c_str();
     return nullptr;
   }
+  // glibc hands each large tensor buffer its own mmap and unmaps it when
+  // freed, so every forward pass faults its memory in again (measured: 1.3 ms
+  // a photo against 0.15 ms). Keep buffers up to 64 MiB on the heap and do not
+  // give freed memory back eagerly. Process-wide, but this module is loaded
+  // only by programs that use models.
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
   try {
     // A raw pointer because it crosses a C boundary; the loader owns it.
     return std::make_unique<syllo::learners::TorchBackend>().release();
