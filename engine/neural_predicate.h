@@ -35,6 +35,8 @@ class NeuralPredicates {
   virtual Result<PredictionSet> Predict(const NeuralSpec& spec, std::span<const Value> inputs) = 0;
   // Scores many inputs at once (one forward pass where the implementation can):
   // the forward engine gathers every pending input of a cycle into one call.
+  // The backward solver may add inputs it will ask for later, so an
+  // implementation should keep its answers (ModelPredicates caches them).
   // The result has one PredictionSet per input, in order.
   virtual Result<std::vector<PredictionSet>> PredictBatch(const NeuralSpec& spec,
                                                           std::span<const std::vector<Value>> inputs) {

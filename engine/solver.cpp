@@ -1194,9 +1194,24 @@ Status Solver::Machine::PredictPending(std::size_t ctx) {
     if (solver_.options_.neural == nullptr) {
       return Status::NotFound("no learned models are available to answer '" + name + "' (" + spec.location + ")");
     }
+    // The outer contexts' pending inputs of this relation ride along: a nested
+    // completion (a negation, an aggregate) would otherwise make a forward
+    // pass of one while its callers wait with theirs. Their answers are only
+    // warmed in the implementation's cache here; they are added when those
+    // contexts flush.
+    for (std::size_t outer = 0; outer < ctx; ++outer) {
+      for (std::uint32_t table : contexts_[outer].pending_neural) {
+        const Table& t = *tables_[table];
+        if (t.relation != rel) continue;
+        std::vector<Value> in(t.call.begin(), t.call.end() - 1);
+        if (std::none_of(in.begin(), in.end(), [](const Value& v) { return v.kind() == ValueKind::kNone; })) {
+          inputs.push_back(std::move(in));
+        }
+      }
+    }
     auto predicted = solver_.options_.neural->PredictBatch(spec, inputs);
     if (!predicted.ok()) return predicted.status();
-    if (predicted->size() != tables.size()) {
+    if (predicted->size() != inputs.size()) {
       return Status::Internal("the model for '" + name + "' answered the wrong count");
     }
     for (std::size_t k = 0; k < tables.size(); ++k) {
