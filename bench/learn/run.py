@@ -17,10 +17,14 @@ smoke run on a few thousand images):
      data order (the same torch.randperm generator), batch and optimiser, for
      P epochs (default 2: seconds per epoch is the metric; the epochs are the
      same computation as Syllo's first P, which the per-epoch losses confirm);
-  3. build/.../bench/learn/learn_bench on the trained model: a rule run over the
-     10,000 test photos (bench/learn/photos.syl) with batched neural predicates,
-     the same with one model call per fact, the bare LibTorch forward loop on
-     the same batches, and float against int8 inference;
+  2b. `syllo train fashion_mlp --design bench/learn/fashion_mlp.json --labels
+     tshirt,...,boot` into the same KB: a small MLP (784-64-10, adam, batch 64,
+     2 epochs) on the same photos, the second neural-predicate case;
+  3. build/.../bench/learn/learn_bench on each trained model: a rule run over
+     the 10,000 test photos (bench/learn/photos.syl for the pack's CNN,
+     photos_mlp.syl for the MLP) with batched neural predicates, the same with
+     one model call per fact, the bare LibTorch forward loop on the same
+     batches, and float against int8 inference;
   4. prints the table (also OUT/results.md, raw figures in OUT/results.json) and,
      last, exactly one line
         summary: accuracy=A train_ratio=R batch_speedup=S batched_overhead=O quant_speedup=Q quant_accuracy_drop=D
@@ -28,7 +32,8 @@ smoke run on a few thousand images):
      Python's (same epochs); batch_speedup: per-fact rule run time over batched;
      batched_overhead: batched rule run time over the bare forward loop's;
      quant_speedup: float inference time over int8; quant_accuracy_drop: float
-     accuracy minus int8 accuracy (test set).
+     accuracy minus int8 accuracy (test set). All six are the pack's CNN's; the
+     MLP's figures are extra rows of the table (labelled MLP) and results.json.
 
 Everything is written under --out (default build/release/bench-learn); nothing
 in the source tree. Both trainings run with T intra-op threads (default 2).
@@ -50,6 +55,11 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 PACK = REPO / "packs/product_intake/intake.syl"
 PROGRAM = HERE / "photos.syl"
+MLP_MODEL = "fashion_mlp"
+MLP_DESIGN = HERE / "fashion_mlp.json"
+MLP_PROGRAM = HERE / "photos_mlp.syl"
+# In the order of the neural declaration's labels (photos.syl, photos_mlp.syl).
+LABELS = "tshirt,trouser,pullover,dress,coat,sandal,shirt,sneaker,bag,boot"
 TORCH_PYTHON = "/usr/bin/python3"   # Debian's, with python3-torch (a pyenv python3 on PATH has no torch)
 DATA = "/usr/share/datasets/fashion-mnist"
 
@@ -68,14 +78,9 @@ def log(msg):
     print(f"[bench-learn {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
-CHILD_ENV = None  # set from --glibc-tunables: the environment of every measured process
-
-
 def run(cmd, log_path, env=None, capture=True):
     """Runs cmd; stderr (progress) goes to the console and the log, stdout is returned."""
-    env = env or CHILD_ENV
-    log(("GLIBC_TUNABLES=" + env["GLIBC_TUNABLES"] + " " if env and "GLIBC_TUNABLES" in env else "") +
-        "$ " + " ".join(str(c) for c in cmd))
+    log("$ " + " ".join(str(c) for c in cmd))
     start = time.monotonic()
     with open(log_path, "w") as log_file:
         proc = subprocess.Popen([str(c) for c in cmd], stdout=subprocess.PIPE if capture else log_file,
@@ -103,6 +108,16 @@ def run(cmd, log_path, env=None, capture=True):
     return "".join(out_chunks), seconds
 
 
+def models_show(a, kb, model, work):
+    show, _ = run([a.syllo, "models", "show", model, "--db", kb], work / f"syllo-models-show-{model}.log")
+    record = json.loads(show)
+    metrics = record["metrics"]
+    if isinstance(metrics, str):
+        metrics = json.loads(metrics)
+    return {"wall_seconds": None, "metrics": metrics, "model": record.get("model"),
+            "version": record.get("version"), "dataset": record.get("dataset")}
+
+
 def syllo_train(a, kb, work):
     if kb.exists():
         kb.unlink()
@@ -115,13 +130,22 @@ def syllo_train(a, kb, work):
         cmd += ["--limit", a.limit]
     out, seconds = run(cmd, work / "syllo-train.log", capture=True)
     sys.stderr.write("".join("    " + line + "\n" for line in out.splitlines()))
-    show, _ = run([a.syllo, "models", "show", "fashion", "--db", kb], work / "syllo-models-show.log")
-    record = json.loads(show)
-    metrics = record["metrics"]
-    if isinstance(metrics, str):
-        metrics = json.loads(metrics)
-    return {"wall_seconds": seconds, "metrics": metrics, "model": record.get("model"),
-            "dataset": record.get("dataset")}
+    result = models_show(a, kb, "fashion", work)
+    result["wall_seconds"] = seconds
+    return result
+
+
+def syllo_train_mlp(a, kb, work):
+    """The MLP from its JSON design (epochs, batch, optimiser there), into the same KB."""
+    cmd = [a.syllo, "train", MLP_MODEL, "--design", MLP_DESIGN, "--labels", LABELS, "--db", kb,
+           "--data", f"idx:{a.data}", "--threads", a.threads]
+    if a.limit:
+        cmd += ["--limit", a.limit]
+    out, seconds = run(cmd, work / "syllo-train-mlp.log", capture=True)
+    sys.stderr.write("".join("    " + line + "\n" for line in out.splitlines()))
+    result = models_show(a, kb, MLP_MODEL, work)
+    result["wall_seconds"] = seconds
+    return result
 
 
 def torch_train(a, work):
@@ -129,18 +153,25 @@ def torch_train(a, work):
            "--threads", a.threads]
     if a.limit:
         cmd += ["--limit", a.limit]
-    out, seconds = run(cmd, work / "torch-train.log")
+    # As Syllo's module loader does (engine/neural_backend_loader.cpp): OpenBLAS
+    # single-threaded inside LibTorch's own threads. Without it the anchor's
+    # sgemm rounds differently (and spins 2 more threads), so the epochs are no
+    # longer the same computation as Syllo's.
+    env = dict(os.environ)
+    env.setdefault("OPENBLAS_NUM_THREADS", "1")
+    log(f"OPENBLAS_NUM_THREADS={env['OPENBLAS_NUM_THREADS']} for the Python anchor")
+    out, seconds = run(cmd, work / "torch-train.log", env=env)
     result = json.loads(out.strip().splitlines()[-1])
     result["wall_seconds"] = seconds
     return result
 
 
-def learn_bench(a, kb, work):
-    cmd = [a.learn_bench, "--db", kb, "--program", PROGRAM, "--data", a.data, "--threads", a.threads,
-           "--repeats", a.repeats, "--per-fact-repeats", a.per_fact_repeats]
+def learn_bench(a, kb, work, program=PROGRAM, model="fashion", log_name="learn-bench.log"):
+    cmd = [a.learn_bench, "--db", kb, "--program", program, "--model", model, "--data", a.data,
+           "--threads", a.threads, "--repeats", a.repeats, "--per-fact-repeats", a.per_fact_repeats]
     if a.bench_limit:
         cmd += ["--limit", a.bench_limit]
-    out, seconds = run(cmd, work / "learn-bench.log")
+    out, seconds = run(cmd, work / log_name)
     result = json.loads(out)
     result["wall_seconds"] = seconds
     return result
@@ -166,14 +197,9 @@ def main():
     ap.add_argument("--bench-limit", type=int, default=0, help="learn_bench: photos (default all 10,000)")
     ap.add_argument("--quick", action="store_true",
                     help="smoke run: --limit 3000, 2 epochs, 1 Python epoch, 1000 photos")
-    ap.add_argument("--reuse-kb", action="store_true", help="skip step 1 and use OUT/fashion.db as it is")
-    ap.add_argument("--glibc-tunables", default="",
-                    help="diagnostic: run syllo, python and learn_bench with GLIBC_TUNABLES set to this, e.g. "
-                         "glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=4000000000 (README.md: page faults)")
+    ap.add_argument("--reuse-kb", action="store_true",
+                    help="use the models already in OUT/fashion.db (train only a missing MLP)")
     a = ap.parse_args()
-    global CHILD_ENV
-    if a.glibc_tunables:
-        CHILD_ENV = dict(os.environ, GLIBC_TUNABLES=a.glibc_tunables)
     if a.quick:
         a.limit = a.limit or 3000
         a.bench_limit = a.bench_limit or 1000
@@ -212,19 +238,27 @@ def main():
     blas_value = next((l.split(":", 1)[1].strip() for l in blas.splitlines() if l.startswith("Value:")), "?")
     results = {"args": {k: str(v) for k, v in vars(a).items()}, "load_before": load_before, "blas": blas_value}
     try:
+        reused_mlp = None
         if a.reuse_kb and kb.exists():
             log(f"reusing {kb}")
-            show, _ = run([a.syllo, "models", "show", "fashion", "--db", kb], work / "syllo-models-show.log")
-            rec = json.loads(show)
-            m = rec["metrics"] if isinstance(rec["metrics"], dict) else json.loads(rec["metrics"])
-            results["syllo"] = {"wall_seconds": None, "metrics": m, "model": rec.get("model")}
+            results["syllo"] = models_show(a, kb, "fashion", work)
+            try:
+                reused_mlp = models_show(a, kb, MLP_MODEL, work)
+            except Failure:
+                log(f"{kb} has no {MLP_MODEL}: training it")
         else:
-            log(f"1/3 syllo train, {a.epochs} epochs, {a.threads} threads")
+            log(f"1/4 syllo train fashion (the pack's CNN), {a.epochs} epochs, {a.threads} threads")
             results["syllo"] = syllo_train(a, kb, work)
-        log(f"2/3 Python PyTorch, {a.torch_epochs} epochs, {a.threads} threads")
+        if reused_mlp is not None:
+            results["syllo_mlp"] = reused_mlp
+        else:
+            log(f"2/4 syllo train {MLP_MODEL} ({MLP_DESIGN.name}), {a.threads} threads")
+            results["syllo_mlp"] = syllo_train_mlp(a, kb, work)
+        log(f"3/4 Python PyTorch, {a.torch_epochs} epochs, {a.threads} threads")
         results["torch"] = torch_train(a, work)
-        log("3/3 learn_bench")
+        log("4/4 learn_bench: the pack's CNN (photos.syl), then the MLP (photos_mlp.syl)")
         results["bench"] = learn_bench(a, kb, work)
+        results["bench_mlp"] = learn_bench(a, kb, work, MLP_PROGRAM, MLP_MODEL, "learn-bench-mlp.log")
     except Failure as e:
         print(f"bench-learn: {e}", file=sys.stderr)
         (work / "results.json").write_text(json.dumps(results, indent=1))
@@ -262,24 +296,51 @@ def main():
     rb, rp, bb, bp = b["rule_batched"], b["rule_per_fact"], b["bare_batched"], b["bare_per_example"]
     n = b["photos"]
     yes = lambda ok: "yes" if ok else "NO"
+    # The MLP: extra rows, no targets, not in the summary line.
+    mb, sm = results["bench_mlp"], results["syllo_mlp"]["metrics"]
+    mq = mb["quantization"]
+    mrb, mrp, mbb, mbp = mb["rule_batched"], mb["rule_per_fact"], mb["bare_batched"], mb["bare_per_example"]
+    m_epochs = sm["epochs"]
+    m_sec = sum(e["seconds"] for e in m_epochs) / len(m_epochs)
+    results["mlp"] = {
+        "accuracy": sm["test_accuracy"], "seconds_per_epoch": m_sec,
+        "batch_speedup": mb["batch_speedup"], "batched_overhead": mb["batched_overhead"],
+        "per_fact_overhead": mrp["seconds"] / mbp["seconds"] if mbp["seconds"] else None,
+        "quant_speedup": mq["speedup"], "quant_batch1_speedup": mq["batch1_speedup"],
+        "quant_accuracy_drop": mq["accuracy_drop"],
+    }
     rows = [
         ("test accuracy (t10k)", f"{s['test_accuracy']:.4f}", f"{t['test_accuracy']:.4f} (python, {len(t_epochs)} ep)",
          "-", ">= 0.91", yes(met["accuracy"])),
         (f"s/epoch (epochs 1-{common})", f"{s_sec:.1f}", f"{t_sec:.1f} (python)", f"{summary['train_ratio']:.3f}",
          "<= 1.00", yes(met["train_ratio"])),
         (f"s/epoch (all {len(s_epochs)} syllo epochs)", f"{s_sec_all:.1f}", "-", "-", "-", "-"),
-        (f"rule run, {n} photos: batched vs per fact (s)", f"{rb['seconds']:.3f}", f"{rp['seconds']:.3f} (per fact)",
+        (f"CNN rule run, {n} photos: batched vs per fact (s)", f"{rb['seconds']:.3f}", f"{rp['seconds']:.3f} (per fact)",
          f"{summary['batch_speedup']:.1f}x", ">= 10x", yes(met["batch_speedup"])),
-        ("batched rule run vs bare forward loop (s)", f"{rb['seconds']:.3f}", f"{bb['seconds']:.3f} (bare)",
+        ("CNN batched rule run vs bare forward loop (s)", f"{rb['seconds']:.3f}", f"{bb['seconds']:.3f} (bare)",
          f"{summary['batched_overhead']:.3f}", "<= 1.10", yes(met["batched_overhead"])),
-        ("per-fact rule run vs bare batch-1 loop (s)", f"{rp['seconds']:.3f}", f"{bp['seconds']:.3f} (bare)",
+        ("CNN per-fact rule run vs bare batch-1 loop (s)", f"{rp['seconds']:.3f}", f"{bp['seconds']:.3f} (bare)",
          f"{rp['seconds'] / bp['seconds']:.3f}", "-", "-"),
-        ("inference examples/s, batch 1024", f"{q['int8']['examples_per_second']:.0f} (int8)",
+        ("CNN inference examples/s, batch 1024", f"{q['int8']['examples_per_second']:.0f} (int8)",
          f"{q['float']['examples_per_second']:.0f} (float)", f"{q['speedup']:.2f}x", "-", "-"),
-        ("inference examples/s, batch 1", f"{q['int8']['batch1_examples_per_second']:.0f} (int8)",
+        ("CNN inference examples/s, batch 1", f"{q['int8']['batch1_examples_per_second']:.0f} (int8)",
          f"{q['float']['batch1_examples_per_second']:.0f} (float)", f"{q['batch1_speedup']:.2f}x", "-", "-"),
-        ("test accuracy, int8 vs float", f"{q['int8']['accuracy']:.4f}", f"{q['float']['accuracy']:.4f}",
+        ("CNN test accuracy, int8 vs float", f"{q['int8']['accuracy']:.4f}", f"{q['float']['accuracy']:.4f}",
          f"drop {q['accuracy_drop']:+.4f}", "-", "-"),
+        (f"MLP 784-64-10: test accuracy ({len(m_epochs)} ep, {m_sec:.1f} s/ep)", f"{sm['test_accuracy']:.4f}",
+         "-", "-", "-", "-"),
+        (f"MLP rule run, {mb['photos']} photos: batched vs per fact (s)", f"{mrb['seconds']:.4f}",
+         f"{mrp['seconds']:.4f} (per fact)", f"{mb['batch_speedup']:.1f}x", "-", "-"),
+        ("MLP batched rule run vs bare forward loop (s)", f"{mrb['seconds']:.4f}", f"{mbb['seconds']:.4f} (bare)",
+         f"{mb['batched_overhead']:.3f}", "-", "-"),
+        ("MLP per-fact rule run vs bare batch-1 loop (s)", f"{mrp['seconds']:.4f}", f"{mbp['seconds']:.4f} (bare)",
+         f"{mrp['seconds'] / mbp['seconds']:.3f}", "-", "-"),
+        ("MLP inference examples/s, batch 1024", f"{mq['int8']['examples_per_second']:.0f} (int8)",
+         f"{mq['float']['examples_per_second']:.0f} (float)", f"{mq['speedup']:.2f}x", "-", "-"),
+        ("MLP inference examples/s, batch 1", f"{mq['int8']['batch1_examples_per_second']:.0f} (int8)",
+         f"{mq['float']['batch1_examples_per_second']:.0f} (float)", f"{mq['batch1_speedup']:.2f}x", "-", "-"),
+        ("MLP test accuracy, int8 vs float", f"{mq['int8']['accuracy']:.4f}", f"{mq['float']['accuracy']:.4f}",
+         f"drop {mq['accuracy_drop']:+.4f}", "-", "-"),
     ]
     head = ("metric", "Syllo", "anchor", "ratio", "target", "met?")
     widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(len(head))]
@@ -292,14 +353,15 @@ def main():
         f"{a.threads} threads; python: {len(t_epochs)} epochs, torch {t['torch']}, {t['threads']} threads",
         f"data order: {'identical' if same_order else 'NOT identical'} (per-epoch losses of epochs 1-{common}: "
         f"max train diff {loss_diff:.1e}, max validation diff {val_diff:.1e})",
-        f"rule runs: batched {rb['model_batches']} batch(es), {rb['forward_passes']} forward pass(es) of "
+        f"rule runs (CNN): batched {rb['model_batches']} batch(es), {rb['forward_passes']} forward pass(es) of "
         f"{rb['examples']} photos; per fact {rp['forward_passes']} forward passes; answers "
         f"{rb['answers']}/{n}, disagreements {b['disagreements']}",
+        f"rule runs (MLP {mb['model']}): batched {mrb['model_batches']} batch(es) of {mrb['examples']} photos; "
+        f"answers {mrb['answers']}/{mb['photos']}, disagreements {mb['disagreements']}",
+        "summary and targets: the pack's CNN only; the MLP rows have none",
         f"times are the best of {b['repeats']} (learn_bench); load average before {load_before[0]:.2f}, "
         f"after {results['load_after'][0]:.2f} on {os.cpu_count()} CPUs",
     ]
-    if a.glibc_tunables:
-        notes.append(f"diagnostic run: every measured process had GLIBC_TUNABLES={a.glibc_tunables}")
     if load_before[0] > 0.5 or results["load_after"][0] > a.threads + 0.5:
         notes.append("warning: the machine was busy with other work; the timings may be disturbed")
     summary_line = ("summary: " + " ".join(
