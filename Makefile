@@ -88,6 +88,7 @@ bench-service: build
 # int8 inference (bench/learn/README.md). About 10 minutes on 2 idle cores;
 # make bench-learn BENCH_LEARN_ARGS=--quick for a smoke run.
 bench-learn: build
+	@bash scripts/setup-deps.sh python3-torch
 	python3 bench/learn/run.py --syllo $(SYLLO) --out $(BUILD_DIR)/bench-learn $(BENCH_LEARN_ARGS)
 
 clean:
