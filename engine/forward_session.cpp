@@ -1136,10 +1136,6 @@ RunResult ForwardSession::Run(const RunLimits& limits) {
   }
 }
 
-}  // namespace syllo::engine
-
-namespace syllo::engine {
-
 // ---- neural relations -------------------------------------------------------------
 
 std::size_t ForwardSession::RowHasher::operator()(const std::vector<Value>& row) const {
