@@ -200,9 +200,9 @@ Result<std::int64_t> AddModelVersion(KnowledgeBase& kb, ModelRecord r) {
 
 Result<ModelRecord> GetModel(KnowledgeBase& kb, const std::string& name, std::optional<std::int64_t> version,
                              bool with_weights) {
-  std::string sql = std::string("SELECT ") + kColumns + ", weights FROM syllo_models WHERE name = ? ";
-  sql += version ? "AND version = ?" : "ORDER BY version DESC LIMIT 1";
-  if (!with_weights) sql.replace(sql.find(", weights FROM"), 9, "");
+  std::string sql = std::string("SELECT ") + kColumns + (with_weights ? ", weights" : "") +
+                    " FROM syllo_models WHERE name = ? " +
+                    (version ? "AND version = ?" : "ORDER BY version DESC LIMIT 1");
   auto stmt = kb.database().Prepare(sql);
   if (!stmt.ok()) return stmt.status();
   Statement& s = **stmt;

@@ -87,28 +87,24 @@ Result<ServedModel*> ModelPredicates::Model(const engine::NeuralSpec& spec) {
   } else if (auto it = models_.find(key); it != models_.end()) {
     return it->second.get();
   }
-  if (store_ != nullptr) {
-    auto shared = store_->Get(spec.model, spec.version);
-    if (!shared.ok()) {
-      return Status(shared.status().code(),
-                    "the neural predicate '" + spec.name + "' (" + spec.location + "): " + shared.status().message());
-    }
-    const std::string exact = Ref(spec.model, (*shared)->version);
-    auto [it, fresh] = models_.try_emplace(exact, *shared);
-    if (!spec.version) latest_[key] = it->second.get();
-    return it->second.get();
-  }
-  if (kb_ == nullptr) {
+  if (store_ == nullptr && kb_ == nullptr) {
     return Status::InvalidArgument("the neural predicate '" + spec.name + "' (" + spec.location + ") needs model '" +
                                    spec.model + "', and models live in a knowledge base: give one with --db KB");
   }
-  auto served = LoadServedModel(*kb_, spec.model, spec.version, quantized_);
-  if (!served.ok()) {
-    return Status(served.status().code(),
-                  "the neural predicate '" + spec.name + "' (" + spec.location + "): " + served.status().message());
+  // From the shared store, or loaded here from the KB.
+  auto fetch = [&]() -> Result<std::shared_ptr<ServedModel>> {
+    if (store_ != nullptr) return store_->Get(spec.model, spec.version);
+    auto loaded = LoadServedModel(*kb_, spec.model, spec.version, quantized_);
+    if (!loaded.ok()) return loaded.status();
+    return std::shared_ptr<ServedModel>(std::move(*loaded));
+  };
+  auto fetched = fetch();
+  if (!fetched.ok()) {
+    return Status(fetched.status().code(),
+                  "the neural predicate '" + spec.name + "' (" + spec.location + "): " + fetched.status().message());
   }
-  const std::string exact = Ref(spec.model, (*served)->version);
-  auto [it, fresh] = models_.try_emplace(exact, std::move(*served));
+  const std::string exact = Ref(spec.model, (*fetched)->version);
+  auto [it, fresh] = models_.try_emplace(exact, std::move(*fetched));
   if (!spec.version) latest_[key] = it->second.get();
   return it->second.get();
 }

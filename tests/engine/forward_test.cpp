@@ -12,22 +12,13 @@
 #include <sstream>
 
 #include "engine/rete_network.h"
+#include "tests/engine/compile_text.h"
 #include "rules/checker.h"
 #include "rules/loader.h"
 #include "rules/lower.h"
 
 namespace syllo::engine {
 namespace {
-
-std::shared_ptr<const ReteNetwork> CompileText(const std::string& text) {
-  rules::LoadedProgram loaded;
-  rules::LoadText("test.syl", text, loaded);
-  rules::Check(loaded.sources, loaded.program, loaded.diagnostics);
-  EXPECT_FALSE(loaded.diagnostics.has_errors()) << rules::RenderAll(loaded.sources, loaded.diagnostics);
-  auto spec = rules::Lower(loaded.sources, loaded.program);
-  EXPECT_TRUE(spec.ok()) << spec.status().message();
-  return ReteNetwork::Compile(std::move(spec).value());
-}
 
 struct Harness {
   explicit Harness(const std::string& text) : network(CompileText(text)), session(network) {

@@ -11,22 +11,13 @@
 
 #include "engine/forward_session.h"
 #include "engine/rete_network.h"
+#include "tests/engine/compile_text.h"
 #include "rules/checker.h"
 #include "rules/loader.h"
 #include "rules/lower.h"
 
 namespace syllo::engine {
 namespace {
-
-std::shared_ptr<const ReteNetwork> CompileText(const std::string& text) {
-  rules::LoadedProgram loaded;
-  rules::LoadText("test.syl", text, loaded);
-  rules::Check(loaded.sources, loaded.program, loaded.diagnostics);
-  EXPECT_FALSE(loaded.diagnostics.has_errors()) << rules::RenderAll(loaded.sources, loaded.diagnostics);
-  auto spec = rules::Lower(loaded.sources, loaded.program);
-  EXPECT_TRUE(spec.ok()) << spec.status().message();
-  return ReteNetwork::Compile(std::move(spec).value());
-}
 
 // A deterministic model over one int input X and the labels cat, dog, bird:
 //   X even: cat 0.7, dog 0.2, bird 0.1
