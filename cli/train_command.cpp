@@ -2,9 +2,11 @@
 // the packs' `model` declarations (or --design FILE.json), the data from IDX,
 // CSV or a KB relation; the trained version goes into the KB's registry.
 //
-//   syllo train fashion packs/product_intake/intake.syl --db intake.db \
+//   syllo train fashion packs/product_intake/intake.syl --db intake.db
 //       --data idx:/usr/share/datasets/fashion-mnist --epochs 2 --curves fashion
 //   syllo train fashion PACK --db KB --data csv:new_items.csv --from 1 --freeze 2
+//   syllo train digit packs/mnist_addition/addition.syl --db mnist.db
+//       --through add1 --data kb:add1_train --test-data kb:add1_test
 #include <signal.h>
 #include <unistd.h>
 
@@ -30,7 +32,10 @@ struct TrainOptions {
   std::string design_file;
   std::string db;
   std::string data;
-  std::string label_column = "label";
+  std::string label_column;  // empty: `label` (through rules: the goal's last column)
+  std::string through;       // train through the rules of this goal relation
+  std::string test_data;
+  std::int64_t proofs = 0;
   std::vector<std::string> labels;
   std::int64_t epochs = 0, batch = 0, limit = 0, freeze = 0, seed = -1, patience = -1;
   double lr = 0, validation = 0.1, test = 0.1;
@@ -82,6 +87,24 @@ int RunTrain(const TrainOptions& o, const CommandContext& ctx) {
     auto design = learners::DesignFromProgram(compiled->loaded.program, o.model, &plan.labels);
     if (!design.ok()) return Fail("", design.status());
     plan.design = *design;
+    if (!o.through.empty()) {
+      learners::GoalDataPlan goals;
+      goals.program = compiled->spec;
+      goals.host = compiled->host.get();
+      goals.goal = o.through;
+      goals.label_column = o.label_column;
+      goals.data = o.data;
+      goals.test_data = o.test_data;
+      plan.through = goals;
+    }
+  }
+  if (!o.through.empty() && !plan.through) {
+    std::cerr << "syllo train: --through needs the packs whose rules derive '" << o.through << "'\n";
+    return kExitUsage;
+  }
+  if (o.through.empty() && (!o.test_data.empty() || o.proofs > 0)) {
+    std::cerr << "syllo train: --test-data and --proofs go with --through\n";
+    return kExitUsage;
   }
   if (!o.labels.empty()) plan.labels = o.labels;
   if (static_cast<std::int64_t>(plan.labels.size()) != plan.design.classes) {
@@ -94,7 +117,7 @@ int RunTrain(const TrainOptions& o, const CommandContext& ctx) {
   if (o.seed >= 0) plan.design.seed = o.seed;
   if (o.patience >= 0) plan.design.patience = o.patience;
   plan.data = o.data;
-  plan.data_options.label_column = o.label_column;
+  plan.data_options.label_column = o.label_column.empty() ? "label" : o.label_column;
   plan.data_options.limit = o.limit;
   plan.data_options.validation_fraction = o.validation;
   plan.data_options.test_fraction = o.test;
@@ -110,6 +133,13 @@ int RunTrain(const TrainOptions& o, const CommandContext& ctx) {
                                                       ref->first));
     }
     plan.fine_tune_from = ref->second.value_or(0);
+  }
+  if (plan.through) {
+    plan.through->validation_fraction = o.validation;
+    plan.through->test_fraction = o.test;
+    plan.through->seed = static_cast<std::uint64_t>(plan.design.seed);
+    plan.through->limit = o.limit;
+    plan.top_proofs = o.proofs;
   }
   plan.freeze_layers = o.freeze;
   plan.curves = o.curves;
@@ -147,11 +177,19 @@ int RunTrain(const TrainOptions& o, const CommandContext& ctx) {
   if (outcome->test_examples > 0) {
     std::cout << ": test accuracy " << std::fixed;
     std::cout.precision(4);
-    std::cout << outcome->test_accuracy << " on " << outcome->test_examples << " examples";
+    std::cout << outcome->test_accuracy << " on " << outcome->test_examples << (outcome->goals ? " goals" : " examples");
   }
   std::cout.precision(2);
   std::cout << ", " << outcome->seconds_per_epoch << " s/epoch, best epoch " << outcome->result.best_epoch
             << (outcome->result.stopped_early ? " (stopped early)" : "") << "\n";
+  if (outcome->goals) {
+    const auto& g = *outcome->goals;
+    char line[256];
+    std::snprintf(line, sizeof line, "proofs: %lld %s, %lld proofs, grounded in %.1f ms; symbolic work %.3f ms per step\n",
+                  static_cast<long long>(g.shapes), g.shapes == 1 ? "shape" : "shapes", static_cast<long long>(g.terms),
+                  1000 * g.grounding_seconds, g.symbolic_ms_per_step);
+    std::cout << line;
+  }
   if (outcome->quantization) {
     const auto& q = *outcome->quantization;
     std::cout.precision(4);
@@ -173,7 +211,14 @@ void AddTrainCommand(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--design", o->design_file, "A JSON design instead of a declaration");
   cmd->add_option("--db", o->db, "The knowledge base holding the registry")->required();
   cmd->add_option("--data", o->data, "idx:DIR[/PREFIX], csv:FILE or kb:RELATION")->required();
-  cmd->add_option("--label-column", o->label_column, "csv/kb: the label column (default label)");
+  cmd->add_option("--label-column", o->label_column,
+                  "csv/kb: the label column (default label); --through: the goal's conclusion (default its last column)");
+  cmd->add_option("--through", o->through,
+                  "Train through rules: --data holds labelled goals of this relation, derived by the packs' rules "
+                  "from the model's labels");
+  cmd->add_option("--test-data", o->test_data, "--through: held-out goals (kb:RELATION) instead of a --test fraction");
+  cmd->add_option("--proofs", o->proofs, "--through: keep the K most probable proofs per goal (default 0: all, exact)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--labels", o->labels, "The labels in output order (default: the neural declaration's)")
       ->delimiter(',');
   cmd->add_option("--epochs", o->epochs, "Override the declared epochs")->check(CLI::PositiveNumber);

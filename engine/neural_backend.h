@@ -28,7 +28,7 @@
 namespace syllo::engine {
 
 // Bumped whenever anything in this header changes layout or meaning.
-inline constexpr int kNeuralBackendAbi = 1;
+inline constexpr int kNeuralBackendAbi = 2;
 
 // A model's design: the architecture and its hyperparameters, as a `model`
 // declaration (or its JSON form) gives them, with the defaults filled in.
@@ -78,6 +78,43 @@ struct EpochMetrics {
   double validation_loss = 0, validation_accuracy = 0;  // 0 without validation data
   double seconds = 0;
   double learning_rate = 0;
+  // Training through rules: the mean time per step spent on the symbolic part
+  // (gathering the batch's proofs and computing the goals' probabilities from
+  // the model's outputs), forward pass of the networks excluded.
+  double symbolic_ms_per_step = 0;
+};
+
+// Training through rules (DeepProbLog-style): an example is a labelled goal
+// whose truth the rules derive from the model's labels on some inputs. The
+// host grounds each goal's proofs once; they only depend on the goal's shape
+// (which arguments are inputs, which are constants), so goals share shapes.
+//
+// A shape has `slots` model inputs and `outcomes` possible values of the
+// goal's conclusion. Its proofs are terms: a term is a conjunction of
+// literals "slot s has label l" and belongs to one outcome; the terms of one
+// outcome are mutually exclusive (the host makes them so), so the outcome's
+// probability is the sum over its terms of the product of their literals'
+// probabilities. Literals are stored flat: term t has literals
+// [term_begin[t], term_begin[t + 1]).
+struct ProofShape {
+  std::int64_t slots = 0;
+  std::int64_t outcomes = 0;
+  std::vector<std::int32_t> term_outcome;  // per term
+  std::vector<std::int32_t> term_begin;    // terms + 1 entries
+  std::vector<std::int32_t> literal_slot, literal_label;
+
+  std::int64_t terms() const { return static_cast<std::int64_t>(term_outcome.size()); }
+};
+
+// Labelled goals over a TensorBatch of inputs: goal g's slots are the inputs
+// first_input[g] .. first_input[g] + slots of its shape.
+struct GoalSet {
+  std::vector<ProofShape> shapes;
+  std::vector<std::int32_t> shape;        // per goal
+  std::vector<std::int64_t> first_input;  // per goal
+  std::vector<std::int32_t> outcome;      // per goal: the labelled outcome
+
+  std::int64_t size() const { return static_cast<std::int64_t>(shape.size()); }
 };
 
 // Reported during training, at most a few times a second by the module.
@@ -98,6 +135,14 @@ struct TrainRequest {
   std::int64_t freeze_layers = 0;            // fine-tuning: the first N layers keep their weights
   std::function<void(const TrainProgress&)> on_progress;
   const std::atomic<bool>* cancel = nullptr;  // set: stop at the next batch with Cancelled
+  // Training through rules: when set, `train` (and `validation`) hold the
+  // goals' inputs, unlabelled, and the loss is -log P(labelled outcome) of
+  // each goal. A batch is `design.batch` goals, one forward pass for all
+  // their inputs. `top_proofs` > 0 keeps only that many most probable terms
+  // of the labelled outcome (Scallop's top-k); 0 keeps them all (exact).
+  const GoalSet* train_goals = nullptr;
+  const GoalSet* validation_goals = nullptr;
+  std::int64_t top_proofs = 0;
 };
 
 struct TrainResult {

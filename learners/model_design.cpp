@@ -104,7 +104,9 @@ Result<ModelDesign> DesignFromProgram(const rules::Program& program, const std::
   }
   labels->clear();
   if (user != nullptr) {
-    for (const rules::Expr& l : user->labels) labels->push_back(l.name);
+    for (const rules::Expr& l : user->labels) {
+      labels->push_back(l.kind == rules::ExprKind::kInt ? std::to_string(l.int_value) : l.name);
+    }
     if (d.input.empty()) {
       auto shape = InputShape(*user, d.architecture);
       if (!shape.ok()) return shape.status();

@@ -132,7 +132,11 @@ Result<std::vector<engine::PredictionSet>> ModelPredicates::PredictBatch(
   std::vector<bool> kept(m.labels.size(), false);
   for (std::size_t i = 0; i < m.labels.size(); ++i) {
     for (const Value& l : spec.labels) {
-      if (l.kind() == ValueKind::kSymbol && l.text() == m.labels[i]) {
+      // Symbol labels match by name, int labels by their decimal text.
+      const bool same = l.kind() == ValueKind::kSymbol ? l.text() == m.labels[i]
+                        : l.kind() == ValueKind::kInt  ? std::to_string(l.as_int()) == m.labels[i]
+                                                       : false;
+      if (same) {
         label_of[i] = l;
         kept[i] = true;
       }

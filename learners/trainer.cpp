@@ -42,7 +42,12 @@ class ProgressPrinter {
                     "epoch %lld/%lld  loss %.4f  acc %.4f  val_loss %.4f  val_acc %.4f  %.1fs  lr %.2g",
                     static_cast<long long>(m.epoch), static_cast<long long>(p.epochs), m.train_loss,
                     m.train_accuracy, m.validation_loss, m.validation_accuracy, m.seconds, m.learning_rate);
-      out_ << (terminal_ ? "\r\033[K" : "") << line << "\n" << std::flush;
+      out_ << (terminal_ ? "\r\033[K" : "") << line;
+      if (m.symbolic_ms_per_step > 0) {
+        std::snprintf(line, sizeof line, "  proofs %.3f ms/step", m.symbolic_ms_per_step);
+        out_ << line;
+      }
+      out_ << "\n" << std::flush;
       return;
     }
     if (!terminal_ || p.batches == 0) return;
@@ -76,7 +81,8 @@ nlohmann::json EpochsJson(const std::vector<engine::EpochMetrics>& epochs) {
                    {"validation_loss", m.validation_loss},
                    {"validation_accuracy", m.validation_accuracy},
                    {"seconds", m.seconds},
-                   {"learning_rate", m.learning_rate}});
+                   {"learning_rate", m.learning_rate},
+                   {"symbolic_ms_per_step", m.symbolic_ms_per_step}});
   }
   return out;
 }
@@ -110,7 +116,27 @@ Result<QuantizationReport> Measure(engine::NeuralBackend& backend, const engine:
   return q;
 }
 
+std::string FormatMs(double ms) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, ms < 10 ? "%.2f" : "%.0f", ms);
+  return buf;
+}
+
 }  // namespace
+
+Result<std::vector<float>> PredictAll(engine::LoadedModel& model, const engine::TensorBatch& data, std::int64_t batch) {
+  const std::int64_t n = data.size();
+  const std::int64_t size = data.example_size();
+  std::vector<float> out, chunk;
+  out.reserve(static_cast<std::size_t>(n * model.design().classes));
+  for (std::int64_t start = 0; start < n; start += batch) {
+    const std::int64_t count = std::min(batch, n - start);
+    std::span<const float> features(data.features.data() + start * size, static_cast<std::size_t>(count * size));
+    if (Status st = model.Predict(features, count, &chunk); !st.ok()) return st;
+    out.insert(out.end(), chunk.begin(), chunk.end());
+  }
+  return out;
+}
 
 Result<double> Accuracy(engine::LoadedModel& model, const engine::TensorBatch& data, std::int64_t batch) {
   const std::int64_t n = data.size();
@@ -134,6 +160,10 @@ Result<double> Accuracy(engine::LoadedModel& model, const engine::TensorBatch& d
 
 Result<TrainOutcome> TrainAndRegister(kb::KnowledgeBase& kb, const TrainPlan& plan, std::ostream& progress,
                                       bool terminal) {
+  if (plan.quantize && plan.through) {
+    return Status::InvalidArgument("--quantize measures accuracy on labelled examples: quantise a model trained "
+                                   "through rules afterwards with `syllo models quantize` on labelled data");
+  }
   engine::ModelDesign design = plan.design;
   std::vector<std::string> labels = plan.labels;
   Normalization normalization;
@@ -173,37 +203,67 @@ Result<TrainOutcome> TrainAndRegister(kb::KnowledgeBase& kb, const TrainPlan& pl
     return Status(st.code(), "model " + design.name + ": " + st.message());
   }
 
+  // Plain examples, or the inputs of labelled goals; either way normalised
+  // with the training data's statistics (or the parent's).
+  DatasetSplits splits;
+  std::optional<GoalSplits> goals;
   DataOptions data_options = plan.data_options;
-  data_options.labels = labels;
-  auto splits = LoadDataset(plan.data, data_options, &kb);
-  if (!splits.ok()) return splits.status();
-  if (splits->train.size() == 0) return Status::InvalidArgument(plan.data + ": no training examples");
-  std::int64_t design_size = 1;
-  for (std::int64_t d : design.input) design_size *= d;
-  if (splits->train.examples.example_size() != design_size) {
-    std::string shape;
-    for (std::int64_t d : splits->train.examples.example_shape) shape += (shape.empty() ? "" : "x") + std::to_string(d);
-    return Status::InvalidArgument(plan.data + ": examples of shape " + shape + " (" +
-                                   std::to_string(splits->train.examples.example_size()) + " values) do not fit model " +
-                                   design.name + " (" + DescribeDesign(design) + ")");
+  if (plan.through) {
+    GoalDataPlan goal_plan = *plan.through;
+    goal_plan.model = design.name;
+    goal_plan.labels = labels;
+    goal_plan.example_shape = design.input;
+    auto loaded = LoadGoals(kb, goal_plan);
+    if (!loaded.ok()) return loaded.status();
+    goals = std::move(*loaded);
+    splits.train.examples = std::move(goals->train.inputs);
+    splits.validation.examples = std::move(goals->validation.inputs);
+    splits.test.examples = std::move(goals->test.inputs);
+    splits.train.description = goals->description;
+  } else {
+    data_options.labels = labels;
+    auto loaded = LoadDataset(plan.data, data_options, &kb);
+    if (!loaded.ok()) return loaded.status();
+    splits = std::move(*loaded);
+    if (splits.train.size() == 0) return Status::InvalidArgument(plan.data + ": no training examples");
+    std::int64_t design_size = 1;
+    for (std::int64_t d : design.input) design_size *= d;
+    if (splits.train.examples.example_size() != design_size) {
+      std::string shape;
+      for (std::int64_t d : splits.train.examples.example_shape) {
+        shape += (shape.empty() ? "" : "x") + std::to_string(d);
+      }
+      return Status::InvalidArgument(plan.data + ": examples of shape " + shape + " (" +
+                                     std::to_string(splits.train.examples.example_size()) +
+                                     " values) do not fit model " + design.name + " (" + DescribeDesign(design) + ")");
+    }
   }
   // Shapes agree in element count; the model's own layout wins.
-  for (Dataset* d : {&splits->train, &splits->validation, &splits->test}) d->examples.example_shape = design.input;
-  if (normalization.empty()) normalization = ComputeNormalization(splits->train.examples);
-  for (Dataset* d : {&splits->train, &splits->validation, &splits->test}) {
+  for (Dataset* d : {&splits.train, &splits.validation, &splits.test}) d->examples.example_shape = design.input;
+  if (normalization.empty()) normalization = ComputeNormalization(splits.train.examples);
+  for (Dataset* d : {&splits.train, &splits.validation, &splits.test}) {
     normalization.Apply(d->examples.features, d->examples.example_size());
+  }
+  if (goals) {
+    progress << "proofs: " << goals->shapes << (goals->shapes == 1 ? " shape, " : " shapes, ") << goals->terms
+             << " proofs, grounded in " << FormatMs(1000 * goals->grounding_seconds) << " ms\n";
   }
 
   progress << "training " << design.name << (parent ? " (fine-tuning version " + std::to_string(*parent) + ")" : "")
            << ": " << DescribeDesign(design) << "\n"
-           << "data: " << splits->train.description << "\n"
+           << "data: " << splits.train.description << "\n"
            << "backend: " << (*backend)->Describe() << "\n"
            << std::flush;
 
   engine::TrainRequest request;
   request.design = design;
-  request.train = &splits->train.examples;
-  request.validation = splits->validation.size() > 0 ? &splits->validation.examples : nullptr;
+  request.train = &splits.train.examples;
+  request.validation = splits.validation.size() > 0 ? &splits.validation.examples : nullptr;
+  if (goals) {
+    request.train_goals = &goals->train.goals;
+    request.validation_goals = request.validation != nullptr ? &goals->validation.goals : nullptr;
+    request.top_proofs = plan.top_proofs;
+  }
   request.initial_weights = initial_weights;
   request.freeze_layers = plan.freeze_layers;
   ProgressPrinter printer(progress, terminal);
@@ -221,14 +281,34 @@ Result<TrainOutcome> TrainAndRegister(kb::KnowledgeBase& kb, const TrainPlan& pl
 
   auto model = (*backend)->Load(design, outcome.result.weights, false);
   if (!model.ok()) return model.status();
-  outcome.test_examples = splits->test.size();
-  if (outcome.test_examples > 0) {
-    auto acc = Accuracy(**model, splits->test.examples);
-    if (!acc.ok()) return acc.status();
-    outcome.test_accuracy = *acc;
+  if (goals) {
+    // The exact probability of each outcome from the model's answers.
+    outcome.test_examples = goals->test.goals.size();
+    if (outcome.test_examples > 0) {
+      auto probabilities = PredictAll(**model, splits.test.examples);
+      if (!probabilities.ok()) return probabilities.status();
+      goals->test.inputs = std::move(splits.test.examples);
+      outcome.test_accuracy = GoalAccuracy(goals->test, *probabilities, design.classes);
+      splits.test.examples = std::move(goals->test.inputs);
+    }
+    GoalReport report;
+    report.shapes = goals->shapes;
+    report.terms = goals->terms;
+    report.groundings = goals->groundings;
+    report.grounding_seconds = goals->grounding_seconds;
+    for (const auto& m : outcome.result.epochs) report.symbolic_ms_per_step += m.symbolic_ms_per_step;
+    if (!outcome.result.epochs.empty()) report.symbolic_ms_per_step /= static_cast<double>(outcome.result.epochs.size());
+    outcome.goals = report;
+  } else {
+    outcome.test_examples = splits.test.size();
+    if (outcome.test_examples > 0) {
+      auto acc = Accuracy(**model, splits.test.examples);
+      if (!acc.ok()) return acc.status();
+      outcome.test_accuracy = *acc;
+    }
   }
   if (plan.quantize) {
-    auto q = Measure(**backend, design, outcome.result.weights, splits->test.examples);
+    auto q = Measure(**backend, design, outcome.result.weights, splits.test.examples);
     if (!q.ok()) return q.status();
     outcome.quantization = *q;
   }
@@ -239,15 +319,32 @@ Result<TrainOutcome> TrainAndRegister(kb::KnowledgeBase& kb, const TrainPlan& pl
   record.design = DesignToJson(design);
   record.labels = nlohmann::json(labels).dump();
   record.normalization = NormalizationToJson(normalization);
-  record.dataset = nlohmann::json{{"source", plan.data},
-                                  {"train", splits->train.description},
-                                  {"validation", splits->validation.description},
-                                  {"test", splits->test.description},
-                                  {"train_examples", splits->train.size()},
-                                  {"validation_examples", splits->validation.size()},
-                                  {"test_examples", splits->test.size()},
-                                  {"seed", data_options.seed}}
-                       .dump();
+  if (goals) {
+    const GoalDataPlan& g = *plan.through;
+    record.dataset = nlohmann::json{{"source", g.data},
+                                    {"through", g.goal},
+                                    {"label_column", g.label_column},
+                                    {"test_source", g.test_data},
+                                    {"description", goals->description},
+                                    {"train_goals", goals->train.goals.size()},
+                                    {"validation_goals", goals->validation.goals.size()},
+                                    {"test_goals", goals->test.goals.size()},
+                                    {"proof_shapes", goals->shapes},
+                                    {"proofs", goals->terms},
+                                    {"top_proofs", plan.top_proofs},
+                                    {"seed", g.seed}}
+                         .dump();
+  } else {
+    record.dataset = nlohmann::json{{"source", plan.data},
+                                    {"train", splits.train.description},
+                                    {"validation", splits.validation.description},
+                                    {"test", splits.test.description},
+                                    {"train_examples", splits.train.size()},
+                                    {"validation_examples", splits.validation.size()},
+                                    {"test_examples", splits.test.size()},
+                                    {"seed", data_options.seed}}
+                         .dump();
+  }
   record.metrics = nlohmann::json{{"test_accuracy", outcome.test_accuracy},
                                   {"test_examples", outcome.test_examples},
                                   {"best_epoch", outcome.result.best_epoch},
@@ -258,6 +355,14 @@ Result<TrainOutcome> TrainAndRegister(kb::KnowledgeBase& kb, const TrainPlan& pl
                                   {"backend", (*backend)->Describe()},
                                   {"epochs", EpochsJson(outcome.result.epochs)}}
                        .dump();
+  if (outcome.goals) {
+    auto metrics = nlohmann::json::parse(record.metrics);
+    metrics["trained_through"] = plan.through->goal;
+    metrics["test_accuracy_of"] = "goals";
+    metrics["grounding_seconds"] = outcome.goals->grounding_seconds;
+    metrics["symbolic_ms_per_step"] = outcome.goals->symbolic_ms_per_step;
+    record.metrics = metrics.dump();
+  }
   record.parent_version = parent;
   record.weights = outcome.result.weights;
   if (outcome.quantization) {

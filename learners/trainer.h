@@ -16,6 +16,7 @@
 #include "engine/neural_backend.h"
 #include "kb/knowledge_base.h"
 #include "learners/dataset.h"
+#include "learners/goal_data.h"
 
 namespace syllo::learners {
 
@@ -30,6 +31,18 @@ struct TrainPlan {
   bool quantize = false;             // measure int8 inference and serve it
   int threads = 0;
   const std::atomic<bool>* cancel = nullptr;
+  // Training through rules: the examples are labelled goals of the packs'
+  // rules (`data` and `data_options` are then unused; design and labels are
+  // filled in by TrainAndRegister).
+  std::optional<GoalDataPlan> through;
+  std::int64_t top_proofs = 0;  // 0: every proof (exact); K: the K most probable per goal
+};
+
+// What training through rules did besides training.
+struct GoalReport {
+  std::int64_t shapes = 0, terms = 0, groundings = 0;
+  double grounding_seconds = 0;
+  double symbolic_ms_per_step = 0;  // mean over the epochs
 };
 
 struct QuantizationReport {
@@ -45,11 +58,17 @@ struct TrainOutcome {
   engine::TrainResult result;
   std::optional<QuantizationReport> quantization;
   double seconds_per_epoch = 0;
+  std::optional<GoalReport> goals;  // through rules
 };
 
 // Progress goes to `progress`: a redrawn bar when `terminal`, a line per epoch otherwise.
 Result<TrainOutcome> TrainAndRegister(kb::KnowledgeBase& kb, const TrainPlan& plan, std::ostream& progress,
                                       bool terminal);
+
+// The class probabilities of every example of `data` (already normalised),
+// count x classes, in batches.
+Result<std::vector<float>> PredictAll(engine::LoadedModel& model, const engine::TensorBatch& data,
+                                      std::int64_t batch = 1024);
 
 // Accuracy of `model` on `data` (already normalised), in batches.
 Result<double> Accuracy(engine::LoadedModel& model, const engine::TensorBatch& data, std::int64_t batch = 1024);

@@ -70,8 +70,11 @@ void CheckRelationDecls(CheckContext& ctx, const Program& program) {
     info.columns = *d.columns;
     info.neural = d.neural != nullptr;
     if (d.neural) {
+      // The output column holds the labels: symbols, or ints (digits, counts).
+      const bool ints = !d.neural->labels.empty() && d.neural->labels.front().kind == ExprKind::kInt;
       info.columns.push_back(ColumnDecl{d.neural->output_pos, d.neural->output,
-                                        engine::ColumnType::Of(engine::ValueKind::kSymbol)});
+                                        engine::ColumnType::Of(ints ? engine::ValueKind::kInt
+                                                                    : engine::ValueKind::kSymbol)});
     }
     if (d.function) {
       info.function = true;
@@ -90,13 +93,20 @@ void CheckRelationDecls(CheckContext& ctx, const Program& program) {
 void CheckNeuralDecls(CheckContext& ctx, const Program& program) {
   for (const NeuralDecl& n : program.neurals) {
     std::unordered_map<std::string, SourcePos> labels;
+    const ExprKind first = n.labels.empty() ? ExprKind::kSymbol : n.labels.front().kind;
     for (const Expr& label : n.labels) {
-      if (label.kind != ExprKind::kSymbol) {
-        ctx.diags().Error(label.pos, "a label must be a symbol, got " + ConstantText(label));
+      if (label.kind != ExprKind::kSymbol && label.kind != ExprKind::kInt) {
+        ctx.diags().Error(label.pos, "a label must be a symbol or an integer, got " + ConstantText(label));
         continue;
       }
-      if (!labels.try_emplace(label.name, label.pos).second) {
-        ctx.diags().Error(label.pos, "duplicate label '" + label.name + "'");
+      if (label.kind != first) {
+        ctx.diags().Error(label.pos, "labels must all be symbols or all integers: " + ConstantText(label) +
+                                         " does not match " + ConstantText(n.labels.front()));
+        continue;
+      }
+      const std::string text = ConstantText(label);
+      if (!labels.try_emplace(text, label.pos).second) {
+        ctx.diags().Error(label.pos, "duplicate label '" + text + "'");
       }
     }
     if (n.version && *n.version < 1) {

@@ -12,6 +12,7 @@
 
 #include "learners/module/design_check.h"
 #include "learners/module/network.h"
+#include "learners/module/proof_objective.h"
 #include "learners/module/weights.h"
 
 namespace syllo::learners {
@@ -28,6 +29,8 @@ namespace F = torch::nn::functional;
 
 constexpr auto kProgressInterval = std::chrono::milliseconds(200);
 constexpr std::int64_t kEvaluationChunk = 1024;
+// Goals: every outcome's terms are scored, up to 10^4 terms per goal.
+constexpr std::int64_t kGoalEvaluationChunk = 64;
 
 // A TensorBatch seen as tensors over its own storage (no copy).
 // REQUIRES: the batch outlives the tensors and is not written meanwhile.
@@ -37,7 +40,8 @@ struct Examples {
   std::int64_t count = 0;
 };
 
-Status CheckExamples(const ModelDesign& d, const TensorBatch& batch, const std::string& which) {
+// `labelled`: one label per example (plain training); inputs of goals have none.
+Status CheckExamples(const ModelDesign& d, const TensorBatch& batch, const std::string& which, bool labelled = true) {
   const std::string where = "model " + d.name + ", " + which + " data: ";
   const std::int64_t elements = InputElements(d);
   if (batch.example_size() != elements) {
@@ -51,11 +55,11 @@ Status CheckExamples(const ModelDesign& d, const TensorBatch& batch, const std::
   }
   const std::int64_t count = batch.size();
   if (count == 0) return Status::InvalidArgument(where + "no examples");
-  if (static_cast<std::int64_t>(batch.labels.size()) != count) {
+  if (labelled && static_cast<std::int64_t>(batch.labels.size()) != count) {
     return Status::InvalidArgument(where + std::to_string(count) + " examples but " +
                                    std::to_string(batch.labels.size()) + " labels");
   }
-  for (std::int64_t i = 0; i < count; ++i) {
+  for (std::int64_t i = 0; labelled && i < count; ++i) {
     if (batch.labels[i] < 0 || batch.labels[i] >= d.classes) {
       return Status::InvalidArgument(where + "example " + std::to_string(i) + " has label " +
                                      std::to_string(batch.labels[i]) + ", outside [0, " + std::to_string(d.classes) +
@@ -78,7 +82,9 @@ Examples AsTensors(const TensorBatch& batch) {
   // from_blob wants a mutable pointer; the tensors are only read.
   e.features = torch::from_blob(const_cast<float*>(batch.features.data()), {e.count, batch.example_size()},
                                 torch::kFloat);
-  e.labels = torch::from_blob(const_cast<std::int64_t*>(batch.labels.data()), {e.count}, torch::kLong);
+  if (!batch.labels.empty()) {
+    e.labels = torch::from_blob(const_cast<std::int64_t*>(batch.labels.data()), {e.count}, torch::kLong);
+  }
   return e;
 }
 
@@ -124,6 +130,15 @@ Evaluation Evaluate(NetworkImpl& network, const Examples& examples) {
   return {loss_sum.item<double>() / n, static_cast<double>(correct.item<std::int64_t>()) / n};
 }
 
+Evaluation EvaluateGoals(NetworkImpl& network, const Examples& inputs, const ProofObjective& goals) {
+  network.eval();
+  const ProofObjective::Score s = goals.Evaluate(
+      [&](const torch::Tensor& rows) { return F::log_softmax(network.forward(inputs.features.index_select(0, rows)), 1); },
+      kGoalEvaluationChunk);
+  network.train();
+  return {s.loss, s.accuracy};
+}
+
 // The weights of the best epoch so far, kept as tensor copies (cheaper than
 // serialising each time the validation loss improves).
 std::vector<torch::Tensor> Snapshot(const NetworkImpl& network) {
@@ -149,9 +164,26 @@ Result<TrainResult> TrainModel(const TrainRequest& request) {
   const ModelDesign& d = request.design;
   if (Status s = CheckModelDesign(d); !s.ok()) return s;
   if (request.train == nullptr) return Status::InvalidArgument("model " + d.name + ": no training data");
-  if (Status s = CheckExamples(d, *request.train, "training"); !s.ok()) return s;
+  const bool through_rules = request.train_goals != nullptr;
+  if (Status s = CheckExamples(d, *request.train, "training", !through_rules); !s.ok()) return s;
   if (request.validation != nullptr) {
-    if (Status s = CheckExamples(d, *request.validation, "validation"); !s.ok()) return s;
+    if (Status s = CheckExamples(d, *request.validation, "validation", !through_rules); !s.ok()) return s;
+  }
+  std::optional<ProofObjective> goal_objective, validation_goal_objective;
+  if (through_rules) {
+    auto made = ProofObjective::Make(*request.train_goals, request.train->size(), d.classes, request.top_proofs,
+                                     "model " + d.name + ", training");
+    if (!made.ok()) return made.status();
+    goal_objective = std::move(*made);
+    if (request.validation != nullptr) {
+      if (request.validation_goals == nullptr) {
+        return Status::InvalidArgument("model " + d.name + ": validation inputs without validation goals");
+      }
+      auto v = ProofObjective::Make(*request.validation_goals, request.validation->size(), d.classes,
+                                    request.top_proofs, "model " + d.name + ", validation");
+      if (!v.ok()) return v.status();
+      validation_goal_objective = std::move(*v);
+    }
   }
 
   Network network(d);
@@ -177,7 +209,9 @@ Result<TrainResult> TrainModel(const TrainRequest& request) {
   std::optional<Examples> validation;
   if (request.validation != nullptr) validation = AsTensors(*request.validation);
   at::Generator shuffle = at::make_generator<at::CPUGeneratorImpl>(static_cast<std::uint64_t>(d.seed));
-  const std::int64_t batches = (train.count + d.batch - 1) / d.batch;
+  // Examples (plain) or goals (through rules): what a batch counts.
+  const std::int64_t examples = through_rules ? goal_objective->goals() : train.count;
+  const std::int64_t batches = (examples + d.batch - 1) / d.batch;
 
   TrainResult result;
   result.parameters = TrainableParameters(*network);
@@ -191,7 +225,8 @@ Result<TrainResult> TrainModel(const TrainRequest& request) {
     const Clock::time_point epoch_start = Clock::now();
     const double lr = EpochLearningRate(d, epoch - 1);
     for (auto& group : optimizer->param_groups()) group.options().set_lr(lr);
-    const torch::Tensor order = torch::randperm(train.count, shuffle, torch::kLong);
+    const torch::Tensor order = torch::randperm(examples, shuffle, torch::kLong);
+    double symbolic_seconds = 0;
     // Running sums stay tensors: reading them costs a sync, done only to report.
     torch::Tensor loss_sum = torch::zeros({}, torch::kDouble);
     torch::Tensor correct = torch::zeros({}, torch::kLong);
@@ -202,19 +237,35 @@ Result<TrainResult> TrainModel(const TrainRequest& request) {
         return Status::Cancelled("training cancelled at epoch " + std::to_string(epoch) + " batch " +
                                  std::to_string(b + 1));
       }
-      const std::int64_t start = b * d.batch, end = std::min(train.count, start + d.batch);
+      const std::int64_t start = b * d.batch, end = std::min(examples, start + d.batch);
       const torch::Tensor index = order.slice(0, start, end);
-      const torch::Tensor x = train.features.index_select(0, index);
-      const torch::Tensor y = train.labels.index_select(0, index);
       optimizer->zero_grad();
-      const torch::Tensor logits = network->forward(x);
-      const torch::Tensor loss = F::cross_entropy(logits, y);
-      loss.backward();
-      optimizer->step();
+      torch::Tensor loss;
+      if (through_rules) {
+        const std::int64_t* picked = index.data_ptr<std::int64_t>();
+        const std::vector<std::int64_t> goals(picked, picked + (end - start));
+        const Clock::time_point rows_start = Clock::now();
+        const torch::Tensor rows = goal_objective->InputRows(goals);
+        symbolic_seconds += Seconds(Clock::now() - rows_start);
+        const torch::Tensor log_p = F::log_softmax(network->forward(train.features.index_select(0, rows)), 1);
+        const Clock::time_point proofs_start = Clock::now();
+        loss = -goal_objective->LabelledLogProbability(goals, log_p).mean();
+        symbolic_seconds += Seconds(Clock::now() - proofs_start);
+        loss.backward();
+        optimizer->step();
+        correct.add_(goal_objective->Correct(goals, log_p));
+      } else {
+        const torch::Tensor logits = network->forward(train.features.index_select(0, index));
+        const torch::Tensor y = train.labels.index_select(0, index);
+        loss = F::cross_entropy(logits, y);
+        loss.backward();
+        optimizer->step();
+        torch::NoGradGuard no_grad;
+        correct.add_(logits.argmax(1).eq(y).sum());
+      }
       {
         torch::NoGradGuard no_grad;
         loss_sum.add_(loss.detach(), static_cast<double>(end - start));
-        correct.add_(logits.argmax(1).eq(y).sum());
       }
       seen += end - start;
       if (request.on_progress && Clock::now() - last_report >= kProgressInterval) {
@@ -234,10 +285,12 @@ Result<TrainResult> TrainModel(const TrainRequest& request) {
     EpochMetrics m;
     m.epoch = epoch;
     m.learning_rate = lr;
-    m.train_loss = loss_sum.item<double>() / static_cast<double>(train.count);
-    m.train_accuracy = static_cast<double>(correct.item<std::int64_t>()) / static_cast<double>(train.count);
+    m.train_loss = loss_sum.item<double>() / static_cast<double>(examples);
+    m.train_accuracy = static_cast<double>(correct.item<std::int64_t>()) / static_cast<double>(examples);
+    m.symbolic_ms_per_step = through_rules ? 1000 * symbolic_seconds / static_cast<double>(batches) : 0;
     if (validation) {
-      const Evaluation v = Evaluate(*network, *validation);
+      const Evaluation v = through_rules ? EvaluateGoals(*network, *validation, *validation_goal_objective)
+                                         : Evaluate(*network, *validation);
       m.validation_loss = v.loss;
       m.validation_accuracy = v.accuracy;
       if (!best || v.loss < best_loss || std::isnan(best_loss)) {
@@ -258,7 +311,7 @@ Result<TrainResult> TrainModel(const TrainRequest& request) {
       p.batch = p.batches = batches;
       p.loss = m.train_loss;
       p.accuracy = m.train_accuracy;
-      p.examples_per_second = static_cast<double>(train.count) / std::max(1e-9, m.seconds);
+      p.examples_per_second = static_cast<double>(examples) / std::max(1e-9, m.seconds);
       p.epoch_done = true;
       p.metrics = m;
       request.on_progress(p);

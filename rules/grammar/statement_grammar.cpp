@@ -87,6 +87,7 @@ auto const push_label = [](auto& ctx) {
   label.pos = x3::_attr(ctx).pos;
   x3::_val(ctx).labels.push_back(std::move(label));
 };
+auto const push_int_label = [](auto& ctx) { x3::_val(ctx).labels.push_back(std::move(x3::_attr(ctx))); };
 auto const set_model = [](auto& ctx) {
   x3::_val(ctx).model = std::move(x3::_attr(ctx).text);
   x3::_val(ctx).model_pos = x3::_attr(ctx).pos;
@@ -206,7 +207,8 @@ auto const constant_def = signed_number[kAssign] | string_literal[kAssign] | (he
 
 auto const neural_def = (here >> kw_neural)[kSetPos] > symbol[kSetName] > lparen > column[push_input] >
                         *(comma > column[push_input]) > rparen > arrow > any_name[set_output] > kw_in > lbrace >
-                        symbol[push_label] > *(comma > symbol[push_label]) > rbrace > kw_using > symbol[set_model] >
+                        (symbol[push_label] | integer[push_int_label]) >
+                        *(comma > (symbol[push_label] | integer[push_int_label])) > rbrace > kw_using > symbol[set_model] >
                         -(at_sign > integer[set_version]) > -(kw_top > integer[set_top_k]) >
                         -(kw_threshold > signed_number[set_threshold]) > end_dot;
 
