@@ -562,8 +562,7 @@ Result<GroundedGoals> GroundGoals(const GroundingRequest& request, const std::ve
   return out;
 }
 
-double GoalAccuracy(const GroundedGoals& grounded, const std::vector<float>& probabilities, std::int64_t classes) {
-  const engine::GoalSet& goals = grounded.goals;
+double GoalAccuracy(const engine::GoalSet& goals, const std::vector<float>& probabilities, std::int64_t classes) {
   if (goals.size() == 0) return 0;
   std::int64_t correct = 0;
   std::vector<double> outcome;

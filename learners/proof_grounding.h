@@ -64,8 +64,8 @@ struct GroundedGoals {
 Result<GroundedGoals> GroundGoals(const GroundingRequest& request, const std::vector<std::vector<engine::Value>>& rows,
                                   const std::vector<std::string>& names);
 
-// The exact accuracy of `probabilities` (one row of `classes` per input of
-// `grounded`) on its goals: the most probable outcome is the labelled one.
-double GoalAccuracy(const GroundedGoals& grounded, const std::vector<float>& probabilities, std::int64_t classes);
+// The exact accuracy of `probabilities` (one row of `classes` per input of the
+// goals) on `goals`: the most probable outcome is the labelled one.
+double GoalAccuracy(const engine::GoalSet& goals, const std::vector<float>& probabilities, std::int64_t classes);
 
 }  // namespace syllo::learners

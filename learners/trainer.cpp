@@ -287,9 +287,7 @@ Result<TrainOutcome> TrainAndRegister(kb::KnowledgeBase& kb, const TrainPlan& pl
     if (outcome.test_examples > 0) {
       auto probabilities = PredictAll(**model, splits.test.examples);
       if (!probabilities.ok()) return probabilities.status();
-      goals->test.inputs = std::move(splits.test.examples);
-      outcome.test_accuracy = GoalAccuracy(goals->test, *probabilities, design.classes);
-      splits.test.examples = std::move(goals->test.inputs);
+      outcome.test_accuracy = GoalAccuracy(goals->test.goals, *probabilities, design.classes);
     }
     GoalReport report;
     report.shapes = goals->shapes;
@@ -360,6 +358,7 @@ Result<TrainOutcome> TrainAndRegister(kb::KnowledgeBase& kb, const TrainPlan& pl
     metrics["trained_through"] = plan.through->goal;
     metrics["test_accuracy_of"] = "goals";
     metrics["grounding_seconds"] = outcome.goals->grounding_seconds;
+    metrics["groundings"] = outcome.goals->groundings;
     metrics["symbolic_ms_per_step"] = outcome.goals->symbolic_ms_per_step;
     record.metrics = metrics.dump();
   }
