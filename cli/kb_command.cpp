@@ -92,7 +92,7 @@ Status StorePack(kb::KnowledgeBase& kb, const CheckedPack& pack, std::size_t& fa
   }
   for (const rules::NeuralDecl& n : p.neurals) {
     std::vector<engine::Column> columns = ColumnsOf(n.inputs);
-    columns.push_back({n.output, engine::ColumnType::Of(engine::ValueKind::kSymbol)});
+    columns.push_back({n.output, n.OutputType()});
     if (Status s = kb.DeclareRelation(n.name, std::move(columns)); !s.ok()) {
       return Status(s.code(), pack.loaded.sources.Describe(n.pos) + ": " + s.message());
     }

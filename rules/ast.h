@@ -172,12 +172,18 @@ struct NeuralDecl {
   std::vector<ColumnDecl> inputs;
   std::string output;  // the output column's name
   SourcePos output_pos;
-  std::vector<Expr> labels;  // symbols
+  std::vector<Expr> labels;  // symbols, or ints (the checker makes them one or the other)
   std::string model;
   SourcePos model_pos;
   std::optional<std::int64_t> version;
   std::optional<std::int64_t> top_k;
   std::optional<double> threshold;
+
+  // The output column's type: what the labels are.
+  engine::ColumnType OutputType() const {
+    const bool ints = !labels.empty() && labels.front().kind == ExprKind::kInt;
+    return engine::ColumnType::Of(ints ? engine::ValueKind::kInt : engine::ValueKind::kSymbol);
+  }
 };
 
 struct ModelParam {

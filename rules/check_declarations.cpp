@@ -70,11 +70,7 @@ void CheckRelationDecls(CheckContext& ctx, const Program& program) {
     info.columns = *d.columns;
     info.neural = d.neural != nullptr;
     if (d.neural) {
-      // The output column holds the labels: symbols, or ints (digits, counts).
-      const bool ints = !d.neural->labels.empty() && d.neural->labels.front().kind == ExprKind::kInt;
-      info.columns.push_back(ColumnDecl{d.neural->output_pos, d.neural->output,
-                                        engine::ColumnType::Of(ints ? engine::ValueKind::kInt
-                                                                    : engine::ValueKind::kSymbol)});
+      info.columns.push_back(ColumnDecl{d.neural->output_pos, d.neural->output, d.neural->OutputType()});
     }
     if (d.function) {
       info.function = true;

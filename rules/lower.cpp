@@ -127,7 +127,7 @@ class Lowerer {
     for (const NeuralDecl& n : program_.neurals) {
       std::vector<engine::Column> cols;
       for (const ColumnDecl& c : n.inputs) cols.push_back({c.name, c.type});
-      cols.push_back({n.output, ColumnType::Of(ValueKind::kSymbol)});
+      cols.push_back({n.output, n.OutputType()});
       AddRelation(n.name, std::move(cols), false);
     }
     for (const FactDecl& f : program_.facts) {

@@ -93,6 +93,10 @@ TEST_F(ThroughRulesCliTest, TrainsFromSumsAloneThenAnswersAQuery) {
   for (const char* id : {"p1", "p2", "p3"}) {
     EXPECT_TRUE(std::regex_search(q.out, std::regex(std::string("I = ") + id + ", S = \\d+"))) << q.out;
   }
+  // The neural predicate asked directly: one digit (top 1) for each image.
+  CommandResult direct = RunSyllo("query " + Q(Pack()) + " 'digit_test(I, L), digit(I, D)' --count --db " + Q(kb_));
+  ASSERT_EQ(direct.exit_code, 0) << direct.out << direct.err;
+  EXPECT_EQ(direct.out, "500\n");
 }
 
 TEST_F(ThroughRulesCliTest, AGoalNoLabellingProvesIsReportedAndNothingIsStored) {

@@ -78,6 +78,13 @@ std::vector<double> OutcomeProbabilities(const engine::ProofShape& s, const std:
   return out;
 }
 
+TEST(GroundingTest, IntegerLabelsMakeAnIntColumn) {
+  auto program = Compile(kDigits);
+  const auto& d = program->relations[*program->FindRelation("d")];
+  EXPECT_EQ(d.columns.back().type.kind, engine::ValueKind::kInt);
+  EXPECT_EQ(program->neurals.front().labels.front(), Value::Int(0));
+}
+
 TEST(GroundingTest, SumOfTwoHasEveryProofOfEverySum) {
   Fixture f(kDigits);
   auto g = f.Ground("add", {{Image(0, 1), Image(1, 0), Value::Int(2)}});
