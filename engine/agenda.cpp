@@ -1,38 +1,99 @@
 #include "engine/agenda.h"
 
 #include <algorithm>
+#include <cassert>
 
 namespace syllo::engine {
 
 Agenda::Agenda(Strategy strategy, std::uint64_t seed) : strategy_(strategy), rng_(seed), order_(Before{this}) {}
 
+Agenda::Level& Agenda::LevelOf(std::int64_t salience) {
+  auto it = std::find_if(levels_.begin(), levels_.end(), [&](const Level& l) { return l.salience <= salience; });
+  if (it != levels_.end() && it->salience == salience) return *it;
+  return *levels_.insert(it, Level{salience});
+}
+
 ActivationId Agenda::Add(Activation activation) {
   activation.sequence = ++sequence_;
-  activation.random_key = rng_();
-  std::sort(activation.time_tags.begin(), activation.time_tags.end(), std::greater<>());
+  if (strategy_ == Strategy::kRandom) activation.random_key = rng_();
+  if (needs_time_tags()) {
+    activation.first_tag = activation.time_tags.empty() ? 0 : activation.time_tags.front();
+    std::sort(activation.time_tags.begin(), activation.time_tags.end(), std::greater<>());
+  }
   ActivationId id;
   if (!free_.empty()) {
     id = free_.back();
     free_.pop_back();
-    slots_[id] = std::move(activation);
   } else {
     id = static_cast<ActivationId>(slots_.size());
-    slots_.push_back(std::move(activation));
+    slots_.emplace_back();
   }
-  order_.insert(id);
+  Slot& slot = slots_[id];
+  slot.activation = std::move(activation);
+  ++size_;
+  if (!listed()) {
+    order_.insert(id);
+    return id;
+  }
+  Level& level = LevelOf(slot.activation.salience);
+  if (strategy_ == Strategy::kDepth) {
+    slot.prev = kNone;
+    slot.next = level.head;
+    if (level.head != kNone) slots_[level.head].prev = id;
+    else level.tail = id;
+    level.head = id;
+  } else {
+    slot.next = kNone;
+    slot.prev = level.tail;
+    if (level.tail != kNone) slots_[level.tail].next = id;
+    else level.head = id;
+    level.tail = id;
+  }
   return id;
 }
 
 void Agenda::Remove(ActivationId id) {
-  order_.erase(id);
-  slots_[id].time_tags.clear();
+  Slot& slot = slots_[id];
+  if (listed()) {
+    Level& level = LevelOf(slot.activation.salience);
+    if (slot.prev != kNone) slots_[slot.prev].next = slot.next;
+    else level.head = slot.next;
+    if (slot.next != kNone) slots_[slot.next].prev = slot.prev;
+    else level.tail = slot.prev;
+    slot.prev = slot.next = kNone;
+  } else {
+    order_.erase(id);
+  }
+  slot.activation.time_tags.clear();
+  --size_;
   free_.push_back(id);
+}
+
+ActivationId Agenda::Top() const {
+  assert(!empty() && "Top of an empty agenda");
+  if (!listed()) return *order_.begin();
+  for (const Level& l : levels_) {
+    if (l.head != kNone) return l.head;
+  }
+  return kNone;
+}
+
+std::vector<ActivationId> Agenda::Ordered() const {
+  if (!listed()) return {order_.begin(), order_.end()};
+  std::vector<ActivationId> out;
+  out.reserve(size_);
+  for (const Level& l : levels_) {
+    for (ActivationId a = l.head; a != kNone; a = slots_[a].next) out.push_back(a);
+  }
+  return out;
 }
 
 void Agenda::Clear() {
   order_.clear();
   slots_.clear();
   free_.clear();
+  levels_.clear();
+  size_ = 0;
 }
 
 // Lexicographic recency: true if `a` is more recent than `b`.
@@ -46,8 +107,8 @@ static int CompareRecency(const std::vector<std::uint64_t>& a, const std::vector
 }
 
 bool Agenda::Before::operator()(ActivationId ia, ActivationId ib) const {
-  const Activation& a = agenda->slots_[ia];
-  const Activation& b = agenda->slots_[ib];
+  const Activation& a = agenda->slots_[ia].activation;
+  const Activation& b = agenda->slots_[ib].activation;
   if (a.salience != b.salience) return a.salience > b.salience;
   auto depth = [&] { return a.sequence > b.sequence; };
   switch (agenda->strategy_) {

@@ -35,8 +35,8 @@ struct Activation {
   std::uint64_t sequence = 0;            // when it was activated
   std::uint64_t random_key = 0;
   std::uint32_t specificity = 0;
-  std::vector<std::uint64_t> time_tags;  // lex: sorted most recent first; mea: [0] is the first pattern's
-  std::uint64_t first_tag = 0;
+  std::vector<std::uint64_t> time_tags;  // lex, mea only: the matched facts' tags, as written
+  std::uint64_t first_tag = 0;           // mea: the first pattern's tag
 };
 
 class Agenda {
@@ -45,17 +45,35 @@ class Agenda {
 
   ActivationId Add(Activation activation);
   void Remove(ActivationId id);
-  bool empty() const { return order_.empty(); }
-  std::size_t size() const { return order_.size(); }
+  bool empty() const { return size_ == 0; }
+  std::size_t size() const { return size_; }
   // The activation that fires next. REQUIRES: !empty().
-  ActivationId Top() const { return *order_.begin(); }
-  const Activation& at(ActivationId id) const { return slots_[id]; }
+  ActivationId Top() const;
+  const Activation& at(ActivationId id) const { return slots_[id].activation; }
   // In firing order.
-  std::vector<ActivationId> Ordered() const { return {order_.begin(), order_.end()}; }
+  std::vector<ActivationId> Ordered() const;
   void Clear();
   Strategy strategy() const { return strategy_; }
+  // Whether the order reads the matched facts' time tags (lex, mea): other
+  // strategies spare the session collecting them.
+  bool needs_time_tags() const { return strategy_ == Strategy::kLex || strategy_ == Strategy::kMea; }
 
  private:
+  static constexpr ActivationId kNone = UINT32_MAX;
+  struct Slot {
+    Activation activation;
+    ActivationId prev = kNone, next = kNone;  // depth, breadth: the level's list
+  };
+  // depth and breadth order by salience, then by sequence alone, so each
+  // salience level is a list in firing order (new activations at the front
+  // for depth, at the back for breadth): adding, removing and finding the top
+  // are O(1) but for the few levels. The other strategies use the ordered set.
+  struct Level {
+    std::int64_t salience;
+    ActivationId head = kNone, tail = kNone;
+  };
+  bool listed() const { return strategy_ == Strategy::kDepth || strategy_ == Strategy::kBreadth; }
+  Level& LevelOf(std::int64_t salience);
   struct Before {
     const Agenda* agenda;
     bool operator()(ActivationId a, ActivationId b) const;
@@ -63,8 +81,10 @@ class Agenda {
   Strategy strategy_;
   std::mt19937_64 rng_;
   std::uint64_t sequence_ = 0;
-  std::vector<Activation> slots_;
+  std::size_t size_ = 0;
+  std::vector<Slot> slots_;
   std::vector<ActivationId> free_;
+  std::vector<Level> levels_;  // highest salience first
   std::set<ActivationId, Before> order_;
 };
 

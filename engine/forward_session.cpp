@@ -815,6 +815,17 @@ std::vector<FactRef> ForwardSession::TokenFacts(std::uint32_t token) const {
     if (tokens_[t].fact.id != kNoFact) facts.push_back(tokens_[t].fact);
   }
   std::reverse(facts.begin(), facts.end());
+  // A production rule whose control patterns were joined last: as written.
+  const BetaNode& n = network_->betas()[tokens_[token].node];
+  if (n.kind == BetaKind::kTerminal) {
+    const std::vector<std::uint16_t>& order = program().rules[n.rule].pattern_source_order;
+    if (!order.empty()) {
+      assert(order.size() == facts.size() && "one fact per pattern");
+      std::vector<FactRef> written(facts.size());
+      for (std::size_t i = 0; i < facts.size() && i < order.size(); ++i) written[order[i]] = facts[i];
+      return written;
+    }
+  }
   return facts;
 }
 
@@ -829,8 +840,9 @@ void ForwardSession::OnTerminal(std::uint32_t token) {
     a.token = token;
     a.salience = rule.salience;
     a.specificity = specificity_[n.rule];
-    for (FactRef f : TokenFacts(token)) a.time_tags.push_back(Meta(f).time);
-    a.first_tag = a.time_tags.empty() ? 0 : a.time_tags.front();
+    if (agenda_.needs_time_tags()) {
+      for (FactRef f : TokenFacts(token)) a.time_tags.push_back(Meta(f).time);
+    }
     tokens_[token].aux = agenda_.Add(std::move(a));
     if (observer_ != nullptr) observer_->OnActivation(n.rule, token, true);
     return;

@@ -106,6 +106,11 @@ struct RuleSpec {
   double certainty = 1.0;  // the rule's cf
   // kProduction: the actions.
   std::vector<ActionSpec> actions;
+  // kProduction: when lowering joined the fact patterns in another order than
+  // written (control patterns last), the written position of each pattern in
+  // join order; empty when they are in written order. Traces, the agenda's
+  // `mea` and explanations list matched facts as written.
+  std::vector<std::uint16_t> pattern_source_order;
   bool auxiliary = false;  // made by lowering for a conjunction under not/exists/aggregate
   bool for_query = false;  // a query's rule (or one of its auxiliaries): backward only
 };

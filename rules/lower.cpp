@@ -417,8 +417,13 @@ class Lowerer {
 
   // Schedules and lowers a body. `elsewhere_of(i)` gives the variables used
   // outside literal i (other literals, head, actions).
+  // `deferred` (production rules; may be null) marks literals scheduled only
+  // when nothing else is ready; `order`, when given, receives the literal
+  // index of each condition made.
   std::vector<Condition> LowerBody(const std::vector<Literal>& body, RuleScope& scope,
-                                   const std::set<std::string>& head_vars) {
+                                   const std::set<std::string>& head_vars,
+                                   const std::vector<bool>* deferred = nullptr,
+                                   std::vector<std::size_t>* order = nullptr) {
     // What each literal shares with the rest of the rule: variables inside a
     // nested body (not, exists, aggregate) are local to it, so only top-level
     // literals and an aggregate's result variable are visible to others.
@@ -457,10 +462,12 @@ class Lowerer {
     std::vector<Condition> out;
     std::vector<bool> done(body.size(), false);
     std::size_t remaining = body.size();
+    bool allow_deferred = false;
     while (remaining > 0) {
       bool progressed = false;
       for (std::size_t i = 0; i < body.size() && !progressed; ++i) {
         if (done[i]) continue;
+        if (deferred != nullptr && (*deferred)[i] && !allow_deferred) continue;
         const Literal& l = body[i];
         Condition c;
         bool ready = false;
@@ -589,12 +596,20 @@ class Lowerer {
         }
         if (ready) {
           out.push_back(std::move(c));
+          if (order != nullptr) order->push_back(i);
           done[i] = true;
           --remaining;
           progressed = true;
+          allow_deferred = false;
         }
       }
-      if (!progressed) throw LowerError("a body literal can never have its inputs bound");
+      if (!progressed) {
+        if (deferred != nullptr && !allow_deferred) {
+          allow_deferred = true;
+          continue;
+        }
+        throw LowerError("a body literal can never have its inputs bound");
+      }
     }
     return out;
   }
@@ -751,6 +766,58 @@ class Lowerer {
     return parts;
   }
 
+  // Control patterns of a production rule: positive atoms bound `as F` whose
+  // fact the rule's own actions modify or retract, and that share no variable
+  // with the other conditions (a phase or counter fact such as Miss Manners'
+  // context). Such a fact changes at nearly every firing, and each change
+  // discards every partial match built on it; joined last, only the final
+  // join is redone, while the partial matches of the rest of the rule stay.
+  // Sharing no variable, it is a cross product wherever it stands, so moving
+  // it changes no match, only which memories hold them.
+  std::vector<bool> ControlPatterns(const ProductionRule& r) const {
+    std::set<std::string> changed;
+    for (const Action& a : r.actions) {
+      if ((a.kind == ActionKind::kModify || a.kind == ActionKind::kRetract) && !a.fact_var.empty()) {
+        changed.insert(a.fact_var);
+      }
+    }
+    std::vector<bool> deferred(r.conditions.size(), false);
+    for (std::size_t i = 0; i < r.conditions.size(); ++i) {
+      const Literal& l = r.conditions[i];
+      if (l.kind != LiteralKind::kAtom || IsFunction(l) || !changed.count(l.atom.fact_var)) continue;
+      std::set<std::string> mine;
+      for (const auto& a : l.atom.args) CollectExprVars(a, mine);
+      if (!l.atom.certainty_var.empty()) mine.insert(l.atom.certainty_var);
+      std::set<std::string> others;
+      for (std::size_t j = 0; j < r.conditions.size(); ++j) {
+        if (j != i) CollectLiteralVars(r.conditions[j], others);
+      }
+      deferred[i] = std::none_of(mine.begin(), mine.end(), [&](const std::string& v) { return others.count(v) > 0; });
+    }
+    return deferred;
+  }
+
+  // For each fact-matching condition in `order` (literal indices as
+  // scheduled), its position among the rule's positive atoms as written;
+  // empty when scheduling kept the written order.
+  std::vector<std::uint16_t> PatternSourceOrder(const std::vector<Literal>& body,
+                                                const std::vector<std::size_t>& order) const {
+    std::vector<int> source_pos(body.size(), -1);
+    int n = 0;
+    for (std::size_t i = 0; i < body.size(); ++i) {
+      if (body[i].kind == LiteralKind::kAtom && !IsFunction(body[i])) source_pos[i] = n++;
+    }
+    std::vector<std::uint16_t> out;
+    bool identity = true;
+    for (std::size_t i : order) {
+      if (source_pos[i] < 0) continue;
+      identity = identity && source_pos[i] == static_cast<int>(out.size());
+      out.push_back(static_cast<std::uint16_t>(source_pos[i]));
+    }
+    if (identity) out.clear();
+    return out;
+  }
+
   void LowerProduction(const ProductionRule& r) {
     RuleScope scope;
     InferTypes(r.conditions, scope);
@@ -775,7 +842,10 @@ class Lowerer {
     rule.location = Location(r.pos);
     rule.kind = engine::RuleKind::kProduction;
     rule.salience = r.salience;
-    rule.conditions = LowerBody(r.conditions, scope, action_vars);
+    std::vector<bool> deferred = ControlPatterns(r);
+    std::vector<std::size_t> order;
+    rule.conditions = LowerBody(r.conditions, scope, action_vars, &deferred, &order);
+    rule.pattern_source_order = PatternSourceOrder(r.conditions, order);
     for (const Action& a : r.actions) {
       engine::ActionSpec act;
       switch (a.kind) {

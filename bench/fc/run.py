@@ -195,7 +195,7 @@ def clips_answer(workload, out):
         return None
 
 
-STATS_RE = re.compile(r"^stats: firings=(\d+) derivations=(\d+) facts=(\d+) seconds=(\S+) stop=\"([^\"]*)\"", re.M)
+STATS_RE = re.compile(r"^stats: firings=(\d+) derivations=(\d+) facts=(\d+)(?: \w+=\d+)* seconds=(\S+) stop=\"([^\"]*)\"", re.M)
 
 
 def syllo_stats(err):

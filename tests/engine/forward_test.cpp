@@ -365,6 +365,105 @@ rule mid when go(_) then print("mid").
   EXPECT_EQ(h.out.str(), "high\nmid\nlow\n");
 }
 
+TEST(Forward, DepthAndBreadthKeepSalienceLevelsApart) {
+  // Activations of three salience levels arrive interleaved; depth fires each
+  // level newest first, breadth oldest first, and a higher level always first.
+  const char* text = R"(
+relation go(x: int).
+go(1). go(2). go(3).
+rule low salience -5 when go(X) then print("low {X}").
+rule high salience 5 when go(X) then print("high {X}").
+rule mid when go(X) then print("mid {X}").
+)";
+  {
+    Harness h(std::string("pragma strategy depth.\n") + text);
+    h.session.Run();
+    EXPECT_EQ(h.out.str(), "high 3\nhigh 2\nhigh 1\nmid 3\nmid 2\nmid 1\nlow 3\nlow 2\nlow 1\n");
+  }
+  {
+    Harness h(std::string("pragma strategy breadth.\n") + text);
+    h.session.Run();
+    EXPECT_EQ(h.out.str(), "high 1\nhigh 2\nhigh 3\nmid 1\nmid 2\nmid 3\nlow 1\nlow 2\nlow 3\n");
+  }
+}
+
+TEST(Forward, AnActivationThatLosesItsMatchLeavesTheAgenda) {
+  Harness h(R"(
+pragma strategy breadth.
+relation item(x: int).
+relation stop(x: int).
+item(1). item(2). item(3).
+rule take salience 1 when item(X) as F then retract F; print("take {X}").
+rule never when item(X), stop(X) then print("never {X}").
+)");
+  h.Add("stop", {I(2)});
+  h.session.Settle();
+  EXPECT_EQ(h.session.agenda().size(), 4u);
+  h.session.Run();
+  EXPECT_EQ(h.out.str(), "take 1\ntake 2\ntake 3\n");
+  EXPECT_TRUE(h.session.agenda().empty());
+}
+
+// A phase fact the rule itself modifies, sharing no variable with the other
+// conditions, is joined last (rules/lower: control patterns), so a phase
+// change redoes only the last join; what the rule matches, and the facts a
+// trace lists (as written), are the same.
+const char* kPhases = R"(
+relation phase(p: symbol).
+relation item(x: int).
+relation pair(a: int, b: int).
+phase(collect).
+item(1). item(2). item(3).
+rule combine when phase(collect) as P, item(A), item(B), A < B, not pair(A, B)
+  then assert pair(A, B); modify P (p = collect).
+rule done salience -1 when phase(collect) as P then modify P (p = finished).
+)";
+
+TEST(Forward, ControlPatternsAreJoinedLastWithTheSameMatches) {
+  Harness h(kPhases);
+  const RuleSpec& combine = h.network->program().rules[0];
+  ASSERT_EQ(combine.name, "combine");
+  ASSERT_EQ(combine.conditions.size(), 5u);
+  EXPECT_EQ(combine.conditions.back().pattern.relation, h.Rel("phase"));
+  EXPECT_EQ(combine.pattern_source_order, (std::vector<std::uint16_t>{1, 2, 0}));
+  RunResult r = h.session.Run();
+  EXPECT_EQ(r.reason, StopReason::kAgendaEmpty);
+  EXPECT_EQ(h.Facts("pair"), (std::set<std::string>{"pair(1, 2)", "pair(1, 3)", "pair(2, 3)"}));
+  EXPECT_EQ(h.Facts("phase"), (std::set<std::string>{"phase(finished)"}));
+}
+
+TEST(Forward, ControlPatternsListTheirFactsAsWritten) {
+  struct Recorder : ForwardObserver {
+    const ForwardSession* s = nullptr;
+    std::vector<std::string> fired;
+    void OnFire(std::uint32_t rule, const std::vector<FactRef>& facts) override {
+      if (s->program().rules[rule].name != "combine") return;
+      std::string line;
+      for (FactRef f : facts) line += s->FormatFact(f) + " ";
+      fired.push_back(line);
+    }
+  } rec;
+  Harness h(kPhases);
+  rec.s = &h.session;
+  h.session.set_observer(&rec);
+  h.session.Run();
+  ASSERT_EQ(rec.fired.size(), 3u);
+  for (const std::string& line : rec.fired) EXPECT_EQ(line.rfind("phase(collect) item(", 0), 0u) << line;
+}
+
+TEST(Forward, APatternSharingAVariableStaysWhereItIsWritten) {
+  Harness h(R"(
+relation counter(n: int).
+relation limit(n: int).
+counter(0). limit(3).
+rule step when counter(N) as C, limit(L), N < L then modify C (n = N + 1).
+)");
+  EXPECT_TRUE(h.network->program().rules[0].pattern_source_order.empty());
+  EXPECT_EQ(h.network->program().rules[0].conditions.front().pattern.relation, h.Rel("counter"));
+  h.session.Run();
+  EXPECT_EQ(h.Facts("counter"), (std::set<std::string>{"counter(3)"}));
+}
+
 TEST(Forward, RefractionFiresAnActivationOnce) {
   Harness h(R"(
 relation x(v: int).
