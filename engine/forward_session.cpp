@@ -492,11 +492,8 @@ void ForwardSession::EmitToken(NodeId node, std::uint32_t parent, FactRef fact, 
 void ForwardSession::Activate(NodeId child, std::uint32_t token) {
   const BetaNode& c = network_->betas()[child];
   if (c.needs_left_memory()) {
-    auto& bucket = memories_[child].left[LeftKey(c, FramePtr(tokens_[token].frame))];
-    if (first_memory_child_[tokens_[token].node] == child) {
-      tokens_[token].left_pos = static_cast<std::uint32_t>(bucket.size());
-    }
-    bucket.push_back(token);
+    std::uint32_t e = memories_[child].left.Insert(entries_, LeftKey(c, FramePtr(tokens_[token].frame)), token);
+    if (first_memory_child_[tokens_[token].node] == child) tokens_[token].left_entry = e;
   }
   LeftActivate(child, token);
 }
@@ -511,11 +508,11 @@ std::uint32_t ForwardSession::ChildAt(std::uint32_t token, NodeId node) const {
 std::size_t ForwardSession::CountMatches(NodeId node, std::uint32_t token) {
   const BetaNode& n = network_->betas()[node];
   const Value* frame = FramePtr(tokens_[token].frame);
-  auto it = memories_[node].right.find(LeftKey(n, frame));
-  if (it == memories_[node].right.end()) return 0;
   const Relation& rel = memory_.at(network_->alphas()[n.alpha].relation);
   std::size_t count = 0;
-  for (FactId id : it->second) count += KeysMatch(n, frame, rel.row(id));
+  for (std::uint32_t e = memories_[node].right.First(LeftKey(n, frame)); e != kNoEntry; e = entries_.next(e)) {
+    count += KeysMatch(n, frame, rel.row(entries_.item(e)));
+  }
   return count;
 }
 
@@ -545,13 +542,12 @@ void ForwardSession::LeftActivate(NodeId node, std::uint32_t token) {
   switch (n.kind) {
     case BetaKind::kJoin: {
       const Value* frame = FramePtr(tokens_[token].frame);
-      auto it = memories_[node].right.find(LeftKey(n, frame));
-      if (it == memories_[node].right.end()) return;
       RelationId relation = network_->alphas()[n.alpha].relation;
-      // Propagation never adds to this node's right memory (new facts are
-      // queued), so the bucket is stable while we walk it.
-      const std::vector<FactId>& bucket = it->second;
-      for (std::size_t i = 0; i < bucket.size(); ++i) JoinOne(node, token, FactRef{relation, bucket[i]});
+      // Propagation never changes this node's right memory (new facts and
+      // removals are queued), so the bucket is stable while we walk it.
+      for (std::uint32_t e = memories_[node].right.First(LeftKey(n, frame)); e != kNoEntry; e = entries_.next(e)) {
+        JoinOne(node, token, FactRef{relation, entries_.item(e)});
+      }
       return;
     }
     case BetaKind::kNegative:
@@ -664,18 +660,15 @@ void ForwardSession::Reaggregate(NodeId node, std::uint32_t token) {
   Aggregator aggregator(n.aggregate);
   std::vector<Value> value_frame(std::max<std::size_t>(n.value_frame_size, 1));
   std::copy(frame, frame + network_->betas()[n.parent].frame_size, value_frame.begin());
-  auto it = memories_[node].right.find(LeftKey(n, frame));
-  if (it != memories_[node].right.end()) {
-    for (FactId id : it->second) {
-      auto row = rel.row(id);
-      if (!KeysMatch(n, frame, row)) continue;
-      if (n.aggregate == AggregateFn::kCount) {
-        aggregator.Add(std::nullopt);
-        continue;
-      }
-      for (auto [col, slot] : n.value_binds) value_frame[slot] = row[col];
-      aggregator.Add(Evaluate(n.aggregate_value, value_frame));
+  for (std::uint32_t e = memories_[node].right.First(LeftKey(n, frame)); e != kNoEntry; e = entries_.next(e)) {
+    auto row = rel.row(entries_.item(e));
+    if (!KeysMatch(n, frame, row)) continue;
+    if (n.aggregate == AggregateFn::kCount) {
+      aggregator.Add(std::nullopt);
+      continue;
     }
+    for (auto [col, slot] : n.value_binds) value_frame[slot] = row[col];
+    aggregator.Add(Evaluate(n.aggregate_value, value_frame));
   }
   std::optional<Value> result = aggregator.Result();
   if (!result) return;
@@ -687,15 +680,15 @@ void ForwardSession::Reaggregate(NodeId node, std::uint32_t token) {
 
 void ForwardSession::RightActivate(NodeId node, FactRef f, std::uint64_t key, bool added) {
   const BetaNode& n = network_->betas()[node];
-  auto it = memories_[node].left.find(key);
-  if (it == memories_[node].left.end()) return;
+  std::uint32_t first = memories_[node].left.First(key);
+  if (first == kNoEntry) return;
   // A copy: emitting can conclude facts of this same relation and move its rows.
   RowCopy row(memory_.at(f.relation).row(f.id));
-  // Tokens enter this left memory only from the parent node, which nothing
-  // below this node can reach, so the bucket is stable during the walk.
-  const std::vector<std::uint32_t>& lefts = it->second;
-  for (std::size_t i = 0; i < lefts.size(); ++i) {
-    std::uint32_t t = lefts[i];
+  // Tokens enter and leave this left memory only through the parent node,
+  // which nothing below this node can reach, so the bucket is stable during
+  // the walk.
+  for (std::uint32_t e = first; e != kNoEntry; e = entries_.next(e)) {
+    std::uint32_t t = entries_.item(e);
     if (!KeysMatch(n, FramePtr(tokens_[t].frame), row)) continue;
     switch (n.kind) {
       case BetaKind::kJoin:
@@ -731,10 +724,10 @@ void ForwardSession::PropagateAdd(FactRef f) {
   RowCopy row(memory_.at(f.relation).row(f.id));
   ForEachRightSuccessor(f.relation, row, [&](NodeId node, std::uint64_t key) {
     NodeMemory& mem = memories_[node];
-    auto& bucket = mem.right[key];
-    if (mem.right_pos.size() <= f.id) mem.right_pos.resize(std::max<std::size_t>(f.id + 1, mem.right_pos.size() * 2));
-    mem.right_pos[f.id] = static_cast<std::uint32_t>(bucket.size());
-    bucket.push_back(f.id);
+    if (mem.right_entry.size() <= f.id) {
+      mem.right_entry.resize(std::max<std::size_t>(f.id + 1, mem.right_entry.size() * 2), kNoEntry);
+    }
+    mem.right_entry[f.id] = mem.right.Insert(entries_, key, f.id);
     RightActivate(node, f, key, true);
   });
 }
@@ -744,16 +737,11 @@ void ForwardSession::RemoveFromNetwork(FactRef f) {
   std::vector<std::pair<NodeId, std::uint64_t>> touched;
   ForEachRightSuccessor(f.relation, row, [&](NodeId node, std::uint64_t key) {
     NodeMemory& mem = memories_[node];
-    auto it = mem.right.find(key);
-    if (it != mem.right.end()) {
-      auto& ids = it->second;
-      std::uint32_t pos = mem.right_pos[f.id];
-      assert(pos < ids.size() && ids[pos] == f.id && "right position out of date");
-      FactId moved = ids.back();
-      ids[pos] = moved;
-      mem.right_pos[moved] = pos;
-      ids.pop_back();
-      if (ids.empty()) mem.right.erase(it);
+    std::uint32_t e = f.id < mem.right_entry.size() ? mem.right_entry[f.id] : kNoEntry;
+    assert(e != kNoEntry && entries_.item(e) == f.id && "a fact in the network is in its nodes' right memories");
+    if (e != kNoEntry) {
+      mem.right.Erase(entries_, key, e);
+      mem.right_entry[f.id] = kNoEntry;
     }
     touched.emplace_back(node, key);
   });
@@ -774,25 +762,13 @@ void ForwardSession::DeleteToken(std::uint32_t id) {
   for (NodeId child : n.children) {
     const BetaNode& c = network_->betas()[child];
     if (!c.needs_left_memory()) continue;
-    auto it = memories_[child].left.find(LeftKey(c, frame));
-    if (it == memories_[child].left.end()) continue;
-    auto& v = it->second;
-    if (first_memory_child_[t.node] == child) {
-      // O(1): the token knows its place; the moved sibling shares the bucket's node.
-      std::uint32_t pos = t.left_pos;
-      assert(pos < v.size() && v[pos] == id && "left position out of date");
-      std::uint32_t moved = v.back();
-      v[pos] = moved;
-      tokens_[moved].left_pos = pos;
-      v.pop_back();
-    } else {
-      auto pos = std::find(v.begin(), v.end(), id);
-      if (pos != v.end()) {
-        *pos = v.back();
-        v.pop_back();
-      }
-    }
-    if (v.empty()) memories_[child].left.erase(it);
+    std::uint64_t key = LeftKey(c, frame);
+    // O(1) for the first memory child (the token knows its entry); a walk of
+    // the bucket for the others.
+    std::uint32_t e = first_memory_child_[t.node] == child ? t.left_entry
+                                                           : memories_[child].left.Find(entries_, key, id);
+    assert(e != kNoEntry && entries_.item(e) == id && "a token is in its children's left memories");
+    if (e != kNoEntry) memories_[child].left.Erase(entries_, key, e);
   }
   if (n.kind == BetaKind::kTerminal) OnTerminalRemoved(id);
   if (t.parent != kNil) {

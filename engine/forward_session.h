@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "engine/agenda.h"
+#include "engine/hash_memory.h"
 #include "engine/host_function.h"
 #include "engine/neural_predicate.h"
 #include "engine/rete_network.h"
@@ -155,7 +156,7 @@ class ForwardSession {
     std::uint32_t fact_next = kNil, fact_prev = kNil;  // tokens sharing `fact`
     std::uint32_t frame = 0;   // offset into frames_
     std::uint32_t aux = kNil;  // terminal: its support or activation
-    std::uint32_t left_pos = 0;  // index in the left bucket of the node's first memory child
+    std::uint32_t left_entry = kNil;  // its entry in the left memory of the node's first memory child
     double cf = 1.0;           // certainty of the match so far
   };
 
@@ -188,9 +189,9 @@ class ForwardSession {
   };
 
   struct NodeMemory {
-    std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> left;   // tokens by left key
-    std::unordered_map<std::uint64_t, std::vector<FactId>> right;        // facts by right key
-    std::vector<std::uint32_t> right_pos;  // by FactId: index in its right bucket (O(1) removal)
+    HashMemory left;   // tokens by left key
+    HashMemory right;  // facts by right key
+    std::vector<std::uint32_t> right_entry;  // by FactId: its entry in `right` (O(1) removal)
   };
 
   // Frames live in chunks so a pointer to one stays valid while others are made.
@@ -276,6 +277,7 @@ class ForwardSession {
   std::uint32_t frame_top_ = 0;
   std::vector<std::vector<std::uint32_t>> free_frames_;  // by size
   std::vector<NodeMemory> memories_;                     // by beta node
+  EntryPool entries_;                                    // the items of every memory
   std::vector<NodeId> first_memory_child_;               // by beta node; kNoNode if none
   std::vector<Support> supports_;
   std::vector<std::uint32_t> free_supports_;
