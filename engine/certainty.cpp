@@ -50,6 +50,7 @@ class BooleanSemantics final : public CertaintySemantics {
   double Conjunction(double, double) const override { return 1.0; }
   double Apply(double, double) const override { return 1.0; }
   double Combine(double, double) const override { return 1.0; }
+  bool FoldsExactly() const override { return true; }
 };
 
 // EMYCIN: conjunction = min, conclusion = body * cf, parallel evidence by MycinCombine.
@@ -77,6 +78,7 @@ class FuzzySemantics final : public CertaintySemantics {
   double Conjunction(double a, double b) const override { return std::min(a, b); }
   double Apply(double body, double rule_cf) const override { return std::min(body, rule_cf); }
   double Combine(double a, double b) const override { return std::max(a, b); }
+  bool FoldsExactly() const override { return true; }
 };
 
 }  // namespace

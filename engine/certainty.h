@@ -32,6 +32,11 @@ class CertaintySemantics {
   // Whether a derivation with this certainty supports its conclusion at all
   // (MYCIN: a body must be positive to fire its rule).
   virtual bool Fires(double body) const { return body > 0.0; }
+  // Whether Combine is associative, commutative and exact in floating point
+  // (boolean, fuzzy max), so a new derivation folds into a fact's current
+  // certainty without revisiting its other derivations. MYCIN's mixed-sign
+  // formula is not associative, and noisy-or rounds by order.
+  virtual bool FoldsExactly() const { return false; }
 
   double CombineAll(std::span<const double> values) const;
 };

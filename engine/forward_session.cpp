@@ -860,7 +860,17 @@ void ForwardSession::AddSupport(RelationId relation, std::span<const Value> row,
   m.support_head = s;
   ++m.support_count;
   tokens_[token].aux = s;
-  if (!inserted) RecomputeCertainty(f, true);
+  if (inserted) return;
+  if (semantics_.FoldsExactly()) {
+    // The certainty so far already combines the other derivations.
+    Relation& rel = memory_.at(f.relation);
+    double folded = semantics_.Combine(rel.certainty(f.id), cf);
+    if (folded == rel.certainty(f.id)) return;
+    rel.set_certainty(f.id, folded);
+    if (m.state == FactState::kInNetwork || m.state == FactState::kDormant) Enqueue(OpKind::kRefresh, f);
+    return;
+  }
+  RecomputeCertainty(f, true);
 }
 
 void ForwardSession::RemoveSupport(std::uint32_t s) {
