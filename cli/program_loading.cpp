@@ -1,5 +1,9 @@
 #include "cli/program_loading.h"
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include <iostream>
 
 #include "rules/checker.h"
@@ -48,6 +52,13 @@ void AddPackOptions(CLI::App& command, scripting::PackOptions& options) {
       ->capture_default_str();
   command.add_option("--lua-memory-mib", options.budget.memory_bytes, "MiB a pack's Lua state may use (0: no limit)")
       ->transform([](std::string s) { return std::to_string(std::stoull(s) << 20); });
+}
+
+void ReleaseFactSyntax(CompiledProgram& program) {
+  std::vector<rules::FactDecl>().swap(program.loaded.program.facts);
+#ifdef __GLIBC__
+  malloc_trim(0);
+#endif
 }
 
 }  // namespace syllo::cli

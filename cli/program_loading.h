@@ -24,6 +24,12 @@ struct CompiledProgram {
 std::unique_ptr<CompiledProgram> LoadAndCompile(const std::vector<std::string>& files, const CommandContext& ctx,
                                                 int* exit_code, const scripting::PackOptions& pack_options = {});
 
+// Frees the syntax trees of the program's facts (lowered into `spec`) and
+// hands the freed pages back to the system, so a large fact file does not
+// weigh on the peak memory of the run that follows. Diagnostics for facts
+// cannot be rendered afterwards.
+void ReleaseFactSyntax(CompiledProgram& program);
+
 // The Lua options every command that loads packs shares: --trust and the budgets.
 void AddPackOptions(CLI::App& command, scripting::PackOptions& options);
 

@@ -89,6 +89,10 @@ int RunProgram(const RunOptions& options, const CommandContext& ctx) {
   }
   if (watch.count("all")) watch = {"facts", "rules", "activations"};
 
+  // The facts written in the files are in the compiled program now; their
+  // syntax trees (hundreds of bytes a fact) go before the run needs memory.
+  ReleaseFactSyntax(*compiled);
+
   auto start = std::chrono::steady_clock::now();
   auto network = engine::ReteNetwork::Compile(compiled->spec);
   engine::ForwardSession session(network);

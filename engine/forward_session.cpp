@@ -466,7 +466,8 @@ std::uint32_t ForwardSession::NewToken(NodeId node, std::uint32_t parent, FactRe
   t.parent = parent;
   t.fact = fact;
   t.cf = cf;
-  t.frame = AllocFrame(network_->betas()[node].frame_size);
+  const BetaNode& n = network_->betas()[node];
+  t.frame = n.kind == BetaKind::kTerminal ? tokens_[parent].frame : AllocFrame(n.frame_size);
   if (parent != kNil) {
     Token& p = tokens_[parent];
     t.next_sibling = p.first_child;
@@ -584,9 +585,9 @@ void ForwardSession::LeftActivate(NodeId node, std::uint32_t token) {
       CallHost(node, token);
       return;
     case BetaKind::kTerminal: {
+      // A complete match reads its parent's frame (a terminal binds nothing
+      // and goes before its parent does), so it owns none.
       std::uint32_t t = NewToken(node, token, FactRef{0, kNoFact}, tokens_[token].cf);
-      std::copy(FramePtr(tokens_[token].frame), FramePtr(tokens_[token].frame) + n.frame_size,
-                FramePtr(tokens_[t].frame));
       OnTerminal(t);
       return;
     }
@@ -781,7 +782,7 @@ void ForwardSession::DeleteToken(std::uint32_t id) {
     else Meta(t.fact).token_head = t.fact_next;
     if (t.fact_next != kNil) tokens_[t.fact_next].fact_prev = t.fact_prev;
   }
-  FreeFrame(t.frame, n.frame_size);
+  if (n.kind != BetaKind::kTerminal) FreeFrame(t.frame, n.frame_size);
   free_tokens_.push_back(id);
 }
 
