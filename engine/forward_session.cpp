@@ -122,7 +122,7 @@ void ForwardSession::FreeFrame(std::uint32_t offset, std::uint16_t size) {
   free_frames_[size].push_back(offset);
 }
 
-ForwardSession::FactMeta& ForwardSession::Meta(FactRef f) {
+ForwardSession::FactMeta& ForwardSession::NewMeta(FactRef f) {
   auto& v = meta_[f.relation];
   if (v.size() <= f.id) v.resize(std::max<std::size_t>(f.id + 1, v.size() * 2));
   return v[f.id];
@@ -133,7 +133,7 @@ std::pair<FactRef, bool> ForwardSession::Store(RelationId relation, std::span<co
   auto res = memory_.at(relation).Insert(row, cf, origin);
   FactRef f{relation, res.id};
   if (res.inserted) {
-    FactMeta& m = Meta(f);
+    FactMeta& m = NewMeta(f);
     m = FactMeta{};
     m.time = ++clock_;
     m.state = FactState::kPendingAdd;
@@ -160,6 +160,10 @@ Result<FactRef> ForwardSession::Assert(std::string_view relation, std::vector<Va
 
 Result<FactRef> ForwardSession::Assert(RelationId relation, std::vector<Value> row, double certainty,
                                        Origin origin) {
+  return AssertRow(relation, row, certainty, origin);
+}
+
+Result<FactRef> ForwardSession::AssertRow(RelationId relation, std::span<Value> row, double certainty, Origin origin) {
   if (relation >= program().relations.size()) return Status::NotFound("no relation with id " + std::to_string(relation));
   Relation& rel = memory_.at(relation);
   if (Status s = rel.Conform(row); !s.ok()) return s;
@@ -212,7 +216,9 @@ void ForwardSession::RecycleErased() {
 }
 
 bool ForwardSession::Drain(const RunLimits* limits, RunResult* result) {
-  auto start = std::chrono::steady_clock::now();
+  // The clock is read only under a deadline: Drain runs after every action.
+  const bool timed = limits != nullptr && limits->timeout_seconds > 0;
+  const auto start = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
   std::uint64_t steps = 0;
   while (true) {
     if (!host_error_.ok() && result != nullptr) {
@@ -233,9 +239,8 @@ bool ForwardSession::Drain(const RunLimits* limits, RunResult* result) {
           result->message = "interrupted";
           return false;
         }
-        if (limits->timeout_seconds > 0 &&
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() >
-                limits->timeout_seconds) {
+        if (timed && std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() >
+                         limits->timeout_seconds) {
           result->reason = StopReason::kTimeLimit;
           result->message = "stopped: the time limit was reached while matching";
           return false;
@@ -735,7 +740,10 @@ void ForwardSession::PropagateAdd(FactRef f) {
 
 void ForwardSession::RemoveFromNetwork(FactRef f) {
   auto row = memory_.at(f.relation).row(f.id);
+  // A buffer kept across removals (taken, so a nested use gets its own).
   std::vector<std::pair<NodeId, std::uint64_t>> touched;
+  touched.swap(touched_);
+  touched.clear();
   ForEachRightSuccessor(f.relation, row, [&](NodeId node, std::uint64_t key) {
     NodeMemory& mem = memories_[node];
     std::uint32_t e = f.id < mem.right_entry.size() ? mem.right_entry[f.id] : kNoEntry;
@@ -753,6 +761,7 @@ void ForwardSession::RemoveFromNetwork(FactRef f) {
     if (network_->betas()[node].kind != BetaKind::kJoin) RightActivate(node, f, key, false);
   }
   Meta(f).state = FactState::kPendingAdd;  // out of the network; the caller decides what next
+  touched.swap(touched_);
 }
 
 void ForwardSession::DeleteToken(std::uint32_t id) {
@@ -956,7 +965,10 @@ bool ForwardSession::Fire(ActivationId id, RunResult* result) {
   tokens_[a.token].aux = kNil;
   const RuleSpec& rule = program().rules[a.rule];
   const BetaNode& n = network_->betas()[tokens_[a.token].node];
-  std::vector<Value> frame(FramePtr(tokens_[a.token].frame), FramePtr(tokens_[a.token].frame) + n.frame_size);
+  // A copy (the actions may erase the token), in a buffer kept across
+  // firings: Run never fires inside a firing.
+  std::vector<Value>& frame = fire_frame_;
+  frame.assign(FramePtr(tokens_[a.token].frame), FramePtr(tokens_[a.token].frame) + n.frame_size);
   if (frame.empty()) frame.resize(1);
   if (observer_ != nullptr) observer_->OnFire(a.rule, TokenFacts(a.token));
   ++result->firings;
@@ -971,7 +983,8 @@ bool ForwardSession::Fire(ActivationId id, RunResult* result) {
     switch (act.kind) {
       case ActionKind::kAssert:
       case ActionKind::kRetract: {
-        std::vector<Value> row;
+        std::vector<Value>& row = action_row_;
+        row.clear();
         for (std::size_t i = 0; i < act.args.size(); ++i) {
           auto v = Evaluate(act.args[i], view);
           if (!v) return fail("cannot evaluate argument " + std::to_string(i + 1) + " of " +
@@ -979,7 +992,7 @@ bool ForwardSession::Fire(ActivationId id, RunResult* result) {
           row.push_back(*v);
         }
         if (act.kind == ActionKind::kAssert) {
-          auto r = Assert(act.relation, std::move(row), act.certainty, Origin::kAsserted);
+          auto r = AssertRow(act.relation, row, act.certainty, Origin::kAsserted);
           if (!r.ok()) return fail(r.status().message());
         } else {
           Relation& rel = memory_.at(act.relation);
@@ -998,7 +1011,8 @@ bool ForwardSession::Fire(ActivationId id, RunResult* result) {
         FactRef old{h.fact_relation(), h.fact_id()};
         if (!alive(old)) break;  // already retracted by an earlier action
         auto old_row = memory_.at(old.relation).row(old.id);
-        std::vector<Value> row(old_row.begin(), old_row.end());
+        std::vector<Value>& row = action_row_;
+        row.assign(old_row.begin(), old_row.end());
         for (const auto& [col, e] : act.assignments) {
           auto v = Evaluate(e, view);
           if (!v) return fail("cannot evaluate the new value of column " + memory_.at(old.relation).columns()[col].name);
@@ -1007,7 +1021,7 @@ bool ForwardSession::Fire(ActivationId id, RunResult* result) {
         double cf = certainty(old);
         Retract(old);
         Settle();
-        auto r = Assert(old.relation, std::move(row), cf, Origin::kAsserted);
+        auto r = AssertRow(old.relation, row, cf, Origin::kAsserted);
         if (!r.ok()) return fail(r.status().message());
         break;
       }

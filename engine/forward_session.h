@@ -19,6 +19,7 @@
 #pragma once
 
 #include <atomic>
+#include <cassert>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -103,6 +104,9 @@ class ForwardSession {
                          Origin origin = Origin::kAsserted);
   Result<FactRef> Assert(std::string_view relation, std::vector<Value> row, double certainty = 1.0,
                          Origin origin = Origin::kAsserted);
+  // The same on a row the session may conform in place (no copy).
+  Result<FactRef> AssertRow(RelationId relation, std::span<Value> row, double certainty = 1.0,
+                            Origin origin = Origin::kAsserted);
   // Queues the removal of a live fact; false if it is not live.
   bool Retract(FactRef fact);
 
@@ -207,7 +211,12 @@ class ForwardSession {
   static constexpr std::uint32_t kChunkMask = (1u << kChunkBits) - 1;
   static_assert(kChunkMask + 1 >= kMaxRuleSlots);
 
-  FactMeta& Meta(FactRef f);
+  // Store makes a fact's meta; every fact the session knows has one.
+  FactMeta& NewMeta(FactRef f);
+  FactMeta& Meta(FactRef f) {
+    assert(f.id < meta_[f.relation].size() && "a stored fact has its meta");
+    return meta_[f.relation][f.id];
+  }
   std::pair<FactRef, bool> Store(RelationId relation, std::span<const Value> row, double cf, Origin origin);
   // Removals run before additions (delete-and-rederive needs the whole
   // deletion done before anything is derived again, or a deletion wave can
@@ -302,6 +311,9 @@ class ForwardSession {
   // error path of its own): the call yields nothing, and the run stops with it.
   mutable Status host_error_;
   std::vector<Value> scratch_;
+  std::vector<Value> fire_frame_;  // the frame of the firing under way
+  std::vector<Value> action_row_;  // the row an assert, retract or modify action builds
+  std::vector<std::pair<NodeId, std::uint64_t>> touched_;  // RemoveFromNetwork's nodes
 
   // ---- neural relations ----
   // How a node whose right input is a neural relation reads the model's
