@@ -248,8 +248,7 @@ bool ForwardSession::Drain(const RunLimits* limits, RunResult* result) {
       }
     }
     if (!removals_.empty()) {
-      Op op = removals_.front();
-      removals_.pop_front();
+      Op op = removals_.pop_front();
       Process(op);
       continue;
     }
@@ -279,8 +278,7 @@ bool ForwardSession::Drain(const RunLimits* limits, RunResult* result) {
       if (!FlushPredictions() && result == nullptr) return true;  // Run reports host_error_
       continue;
     }
-    Op op = additions_.front();
-    additions_.pop_front();
+    Op op = additions_.pop_front();
     Process(op);
   }
 }

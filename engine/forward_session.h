@@ -22,7 +22,6 @@
 #include <cassert>
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <iosfwd>
 #include <memory>
 #include <string>
@@ -290,8 +289,32 @@ class ForwardSession {
   std::vector<NodeId> first_memory_child_;               // by beta node; kNoNode if none
   std::vector<Support> supports_;
   std::vector<std::uint32_t> free_supports_;
-  std::deque<Op> removals_;
-  std::deque<Op> additions_;
+  // A first-in first-out queue on one vector: a firing queues a few ops and
+  // drains them, so the storage is reused instead of a deque's blocks.
+  class OpQueue {
+   public:
+    bool empty() const { return head_ == ops_.size(); }
+    void push_back(Op op) { ops_.push_back(op); }
+    Op pop_front() {
+      Op op = ops_[head_++];
+      if (head_ == ops_.size()) {
+        ops_.clear();
+        head_ = 0;
+      } else if (head_ >= 4096 && head_ * 2 >= ops_.size()) {
+        // A queue that never empties (a long derivation wave) drops what it
+        // consumed, amortised O(1), so it holds only what is pending.
+        ops_.erase(ops_.begin(), ops_.begin() + static_cast<std::ptrdiff_t>(head_));
+        head_ = 0;
+      }
+      return op;
+    }
+
+   private:
+    std::vector<Op> ops_;
+    std::size_t head_ = 0;
+  };
+  OpQueue removals_;
+  OpQueue additions_;
   std::vector<FactRef> overdeleted_;
   std::vector<FactRef> erased_;  // ids to recycle once no firing can hold them
   void RecycleErased();
