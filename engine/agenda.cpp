@@ -5,7 +5,9 @@
 
 namespace syllo::engine {
 
-Agenda::Agenda(Strategy strategy, std::uint64_t seed) : strategy_(strategy), rng_(seed), order_(Before{this}) {}
+Agenda::Agenda(Strategy strategy, std::uint64_t seed) : strategy_(strategy), order_(Before{this}) {
+  if (strategy_ == Strategy::kRandom) rng_.emplace(seed);
+}
 
 Agenda::Level& Agenda::LevelOf(std::int64_t salience) {
   auto it = std::find_if(levels_.begin(), levels_.end(), [&](const Level& l) { return l.salience <= salience; });
@@ -15,7 +17,7 @@ Agenda::Level& Agenda::LevelOf(std::int64_t salience) {
 
 ActivationId Agenda::Add(Activation activation) {
   activation.sequence = ++sequence_;
-  if (strategy_ == Strategy::kRandom) activation.random_key = rng_();
+  if (strategy_ == Strategy::kRandom) activation.random_key = (*rng_)();
   if (needs_time_tags()) {
     activation.first_tag = activation.time_tags.empty() ? 0 : activation.time_tags.front();
     std::sort(activation.time_tags.begin(), activation.time_tags.end(), std::greater<>());

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <set>
 #include <vector>
@@ -79,7 +80,9 @@ class Agenda {
     bool operator()(ActivationId a, ActivationId b) const;
   };
   Strategy strategy_;
-  std::mt19937_64 rng_;
+  // Only the random strategy draws; seeding a Mersenne twister is not free,
+  // and a decision service makes a session (and an agenda) per request.
+  std::optional<std::mt19937_64> rng_;
   std::uint64_t sequence_ = 0;
   std::size_t size_ = 0;
   std::vector<Slot> slots_;

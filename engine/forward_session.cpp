@@ -6,7 +6,9 @@
 #include <array>
 #include <cassert>
 #include <cmath>
+#include <new>
 #include <ostream>
+#include <type_traits>
 
 #include "engine/aggregate.h"
 
@@ -89,7 +91,7 @@ ForwardSession::ForwardSession(std::shared_ptr<const ReteNetwork> network)
   }
   CompileNeuralInputs();
   // Frame offset 0 must be addressable even for empty frames.
-  frame_chunks_.push_back(std::make_unique<Value[]>(kChunkMask + 1));
+  frame_chunks_.push_back(NewFrameChunk());
   // The root token: the empty match every rule starts from.
   std::uint32_t root = NewToken(network_->root(), kNil, FactRef{0, kNoFact}, semantics_.True());
   for (NodeId child : network_->betas()[network_->root()].children) Activate(child, root);
@@ -98,6 +100,13 @@ ForwardSession::ForwardSession(std::shared_ptr<const ReteNetwork> network)
 ForwardSession::~ForwardSession() = default;
 
 // ---- storage -------------------------------------------------------------------
+
+ForwardSession::FrameChunk ForwardSession::NewFrameChunk() {
+  static_assert(std::is_trivially_copyable_v<Value> && std::is_trivially_destructible_v<Value>);
+  void* p = std::malloc(sizeof(Value) * (kChunkMask + 1));
+  if (p == nullptr) throw std::bad_alloc();
+  return FrameChunk(static_cast<Value*>(p));
+}
 
 std::uint32_t ForwardSession::AllocFrame(std::uint16_t size) {
   if (size == 0) return 0;
@@ -109,7 +118,7 @@ std::uint32_t ForwardSession::AllocFrame(std::uint16_t size) {
   // Never let a frame straddle two chunks.
   if ((frame_top_ & kChunkMask) + size > kChunkMask + 1) frame_top_ = (frame_top_ | kChunkMask) + 1;
   if ((frame_top_ >> kChunkBits) >= frame_chunks_.size()) {
-    frame_chunks_.push_back(std::make_unique<Value[]>(kChunkMask + 1));
+    frame_chunks_.push_back(NewFrameChunk());
   }
   std::uint32_t off = frame_top_;
   frame_top_ += size;
