@@ -62,6 +62,7 @@ fuzz-long:
 # Forward-chaining benchmark against CLIPS 6.30 (bench/fc/README.md);
 # e.g. make bench-fc BENCH_FC_ARGS=--quick
 bench-fc: build
+	@command -v clips >/dev/null || bash scripts/setup-deps.sh clips
 	python3 bench/fc/run.py --syllo $(SYLLO) --out $(BUILD_DIR)/bench-fc $(BENCH_FC_ARGS)
 
 # Backward-chaining benchmark against SWI-Prolog tabling (bench/bc/README.md);
