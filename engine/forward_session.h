@@ -158,7 +158,7 @@ class ForwardSession {
     FactRef fact{0, kNoFact};  // the fact this level matched, if any
     std::uint32_t first_child = kNil, next_sibling = kNil, prev_sibling = kNil;
     std::uint32_t fact_next = kNil, fact_prev = kNil;  // tokens sharing `fact`
-    std::uint32_t frame = 0;   // offset into frames_
+    std::uint32_t frame = 0;   // offset into the frame chunks; a terminal's is its parent's
     std::uint32_t aux = kNil;  // terminal: its support or activation
     std::uint32_t left_entry = kNil;  // its entry in the left memory of the node's first memory child
     double cf = 1.0;           // certainty of the match so far
