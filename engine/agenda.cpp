@@ -5,7 +5,7 @@
 
 namespace syllo::engine {
 
-Agenda::Agenda(Strategy strategy, std::uint64_t seed) : strategy_(strategy), order_(Before{this}) {
+Agenda::Agenda(Strategy strategy, std::uint64_t seed) : strategy_(strategy), seed_(seed), order_(Before{this}) {
   if (strategy_ == Strategy::kRandom) rng_.emplace(seed);
 }
 
@@ -88,6 +88,12 @@ std::vector<ActivationId> Agenda::Ordered() const {
     for (ActivationId a = l.head; a != kNone; a = slots_[a].next) out.push_back(a);
   }
   return out;
+}
+
+void Agenda::Reset() {
+  Clear();
+  sequence_ = 0;
+  if (rng_) rng_->seed(seed_);
 }
 
 void Agenda::Clear() {

@@ -54,6 +54,9 @@ class Agenda {
   // In firing order.
   std::vector<ActivationId> Ordered() const;
   void Clear();
+  // Back to a new agenda's state: empty, the sequence from zero, the random
+  // strategy's generator at its seed (a reused session orders as a new one).
+  void Reset();
   Strategy strategy() const { return strategy_; }
   // Whether the order reads the matched facts' time tags (lex, mea): other
   // strategies spare the session collecting them.
@@ -80,6 +83,7 @@ class Agenda {
     bool operator()(ActivationId a, ActivationId b) const;
   };
   Strategy strategy_;
+  std::uint64_t seed_;
   // Only the random strategy draws; seeding a Mersenne twister is not free,
   // and a decision service makes a session (and an agenda) per request.
   std::optional<std::mt19937_64> rng_;

@@ -90,14 +90,65 @@ ForwardSession::ForwardSession(std::shared_ptr<const ReteNetwork> network)
     specificity_.push_back(s);
   }
   CompileNeuralInputs();
+  PlantRoot();
+}
+
+ForwardSession::~ForwardSession() = default;
+
+void ForwardSession::Reset() {
+  // Everything a session accumulates goes; the storage stays (but for large
+  // tables, which their Clear releases), so the next decision allocates
+  // little or nothing.
+  constexpr std::size_t kKeptTokens = 1 << 14;
+  constexpr std::size_t kKeptChunks = 4;
+  memory_.Clear();
+  for (auto& m : meta_) m.clear();
+  if (tokens_.capacity() > kKeptTokens) {
+    std::vector<Token>().swap(tokens_);
+    std::vector<std::uint32_t>().swap(free_tokens_);
+  }
+  tokens_.clear();
+  free_tokens_.clear();
+  if (frame_chunks_.size() > kKeptChunks) frame_chunks_.resize(kKeptChunks);
+  frame_top_ = 0;
+  for (auto& f : free_frames_) f.clear();
+  for (NodeMemory& m : memories_) {
+    m.left.Clear();
+    m.right.Clear();
+    m.right_entry.clear();
+  }
+  entries_.Clear();
+  supports_.clear();
+  free_supports_.clear();
+  removals_.clear();
+  additions_.clear();
+  overdeleted_.clear();
+  erased_.clear();
+  agenda_.Reset();
+  clock_ = 0;
+  live_facts_ = 0;
+  derivations_ = 0;
+  total_firings_ = 0;
+  halted_ = false;
+  firing_ = false;
+  interrupt_.store(false, std::memory_order_relaxed);
+  host_error_ = Status();
+  for (auto& p : pending_predictions_) p.clear();
+  for (auto& r : requested_) r.clear();
+  prediction_sources_.clear();
+  model_batches_ = 0;
+  model_inputs_ = 0;
+  predictions_pending_ = false;
+  PlantRoot();
+}
+
+void ForwardSession::PlantRoot() {
   // Frame offset 0 must be addressable even for empty frames.
-  frame_chunks_.push_back(NewFrameChunk());
+  if (frame_chunks_.empty()) frame_chunks_.push_back(NewFrameChunk());
   // The root token: the empty match every rule starts from.
   std::uint32_t root = NewToken(network_->root(), kNil, FactRef{0, kNoFact}, semantics_.True());
   for (NodeId child : network_->betas()[network_->root()].children) Activate(child, root);
 }
-
-ForwardSession::~ForwardSession() = default;
 
 // ---- storage -------------------------------------------------------------------
 

@@ -92,6 +92,12 @@ class ForwardSession {
   ForwardSession(const ForwardSession&) = delete;
   ForwardSession& operator=(const ForwardSession&) = delete;
 
+  // Back to the state of a new session on the same network (no facts, no
+  // tokens, an empty agenda, counters at zero; the output, host, observer and
+  // neural settings stay), keeping the storage: a decision service reuses a
+  // session per request instead of building one.
+  void Reset();
+
   const ProgramSpec& program() const { return network_->program(); }
   const ReteNetwork& network() const { return *network_; }
   const WorkingMemory& memory() const { return memory_; }
@@ -246,6 +252,8 @@ class ForwardSession {
   std::uint64_t RightKey(const BetaNode& node, std::span<const Value> row) const;
   bool KeysMatch(const BetaNode& node, const Value* frame, std::span<const Value> row) const;
 
+  // Makes the root token and activates the root's children with it.
+  void PlantRoot();
   std::uint32_t NewToken(NodeId node, std::uint32_t parent, FactRef fact, double cf);
   // Creates the token and activates the node's children with it.
   void EmitToken(NodeId node, std::uint32_t parent, FactRef fact, const Value* frame, double cf);
@@ -303,6 +311,10 @@ class ForwardSession {
   class OpQueue {
    public:
     bool empty() const { return head_ == ops_.size(); }
+    void clear() {
+      ops_.clear();
+      head_ = 0;
+    }
     void push_back(Op op) { ops_.push_back(op); }
     Op pop_front() {
       Op op = ops_[head_++];

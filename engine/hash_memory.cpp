@@ -1,5 +1,6 @@
 #include "engine/hash_memory.h"
 
+#include <algorithm>
 #include <cassert>
 
 namespace syllo::engine {
@@ -57,6 +58,17 @@ std::uint32_t HashMemory::Find(const EntryPool& pool, std::uint64_t hash, std::u
     if (pool.item(e) == item) return e;
   }
   return kNoEntry;
+}
+
+void HashMemory::Clear() {
+  if (used_ == 0) return;
+  used_ = 0;
+  if (slots_.size() > kKeptSlots) {
+    std::vector<Bucket>().swap(slots_);
+    mask_ = 0;
+    return;
+  }
+  std::fill(slots_.begin(), slots_.end(), Bucket{});
 }
 
 void HashMemory::Grow() {

@@ -28,6 +28,12 @@ class EntryPool {
   std::uint32_t item(std::uint32_t e) const { return entries_[e].item; }
   std::uint32_t next(std::uint32_t e) const { return entries_[e].next; }
   std::size_t live() const { return entries_.size() - free_.size(); }
+  // Forgets every entry, keeping the storage (a session reused for the next
+  // decision). The memories that used them must be cleared too.
+  void Clear() {
+    entries_.clear();
+    free_.clear();
+  }
 
  private:
   friend class HashMemory;
@@ -69,6 +75,9 @@ class HashMemory {
   // The entry holding `item` in the bucket of `hash`, or kNoEntry (a walk).
   std::uint32_t Find(const EntryPool& pool, std::uint64_t hash, std::uint32_t item) const;
   std::size_t buckets() const { return used_; }
+  // Empties the memory. A small table keeps its storage for reuse; a large
+  // one is released, so a reused session does not hold a big request's size.
+  void Clear();
 
  private:
   struct Bucket {
@@ -79,6 +88,7 @@ class HashMemory {
     // The key hashes are already mixed; fold the high bits in for small tables.
     return static_cast<std::size_t>(hash ^ (hash >> 29)) & mask_;
   }
+  static constexpr std::size_t kKeptSlots = 1024;
   void Grow();
   std::vector<Bucket> slots_;
   std::size_t mask_ = 0;

@@ -182,14 +182,28 @@ std::span<const FactId> Relation::Lookup(ColumnMask mask, std::span<const Value>
 }
 
 void Relation::Clear() {
+  // A reused session clears its relations: small ones keep their storage, a
+  // large one is released so that the next, small, decision does not hold it.
+  constexpr std::size_t kKeptSlots = 1024;
+  if (dedup_.size() > kKeptSlots) {
+    std::vector<Value>().swap(values_);
+    std::vector<double>().swap(certainty_);
+    std::vector<Origin>().swap(origin_);
+    std::vector<std::uint8_t>().swap(alive_);
+    std::vector<FactId>().swap(free_ids_);
+    std::vector<FactId>().swap(dedup_);
+    std::vector<std::uint64_t>().swap(dedup_hash_);
+    dedup_.assign(16, kNoFact);
+    dedup_hash_.assign(16, 0);
+  } else if (!certainty_.empty()) {
+    std::fill(dedup_.begin(), dedup_.end(), kNoFact);
+  }
   values_.clear();
   certainty_.clear();
   origin_.clear();
   alive_.clear();
-  live_ = 0;
   free_ids_.clear();
-  dedup_.assign(16, kNoFact);
-  dedup_hash_.assign(16, 0);
+  live_ = 0;
   indices_.clear();
 }
 

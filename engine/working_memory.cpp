@@ -45,6 +45,10 @@ Result<Relation::InsertResult> WorkingMemory::Assert(std::string_view relation, 
   return r->Insert(row, certainty, origin);
 }
 
+void WorkingMemory::Clear() {
+  for (auto& r : relations_) r->Clear();
+}
+
 std::size_t WorkingMemory::fact_count() const {
   std::size_t n = 0;
   for (const auto& r : relations_) n += r->size();

@@ -32,6 +32,8 @@ class WorkingMemory {
                                         double certainty = 1.0, Origin origin = Origin::kAsserted);
 
   std::size_t fact_count() const;
+  // Removes every fact of every relation; the relations stay declared.
+  void Clear();
 
  private:
   std::vector<std::unique_ptr<Relation>> relations_;

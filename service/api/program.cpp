@@ -157,6 +157,31 @@ void Program::Impl::ReleaseHost(std::unique_ptr<scripting::PackHost> host) {
   idle_hosts.push_back(std::move(host));
 }
 
+std::unique_ptr<engine::ForwardSession> Program::Impl::AcquireForward() {
+  {
+    std::lock_guard lock(mutex);
+    if (!idle_forwards.empty()) {
+      auto forward = std::move(idle_forwards.back());
+      idle_forwards.pop_back();
+      return forward;
+    }
+  }
+  return std::make_unique<engine::ForwardSession>(network);
+}
+
+void Program::Impl::ReleaseForward(std::unique_ptr<engine::ForwardSession> forward) {
+  if (forward == nullptr) return;
+  // Nothing of the session that used it may stay reachable from it.
+  forward->set_output(nullptr);
+  forward->set_observer(nullptr);
+  forward->set_host(nullptr);
+  forward->set_neural(nullptr);
+  // Reset outside the lock: it touches only this session's storage.
+  forward->Reset();
+  std::lock_guard lock(mutex);
+  if (idle_forwards.size() < kMaxIdleForwards) idle_forwards.push_back(std::move(forward));
+}
+
 Result<std::shared_ptr<const rules::CompiledQuery>> Program::Impl::CompileGoal(std::string_view goal) {
   std::lock_guard lock(mutex);
   std::string key(goal);

@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "engine/forward_session.h"
 #include "engine/program.h"
 #include "engine/rete_network.h"
 #include "learners/model_predicates.h"
@@ -41,12 +42,22 @@ struct Program::Impl {
   // has no host functions.
   Result<std::unique_ptr<scripting::PackHost>> AcquireHost();
   void ReleaseHost(std::unique_ptr<scripting::PackHost> host);
+  // A forward session on the network with nothing in it: a reset one the
+  // program's last sessions left, or a new one. Building a working memory, the
+  // node memories and the agenda costs more than most decisions (the loan
+  // pack's), so a decision service should not pay it per request.
+  std::unique_ptr<engine::ForwardSession> AcquireForward();
+  // Takes a session's forward session back: reset and kept for the next one,
+  // up to kMaxIdleForwards (beyond that, released).
+  void ReleaseForward(std::unique_ptr<engine::ForwardSession> forward);
   // A goal compiled against the program (cached by its text). The error holds
   // the diagnostics.
   Result<std::shared_ptr<const rules::CompiledQuery>> CompileGoal(std::string_view goal);
 
   std::mutex mutex;
   std::vector<std::unique_ptr<scripting::PackHost>> idle_hosts;
+  static constexpr std::size_t kMaxIdleForwards = 64;
+  std::vector<std::unique_ptr<engine::ForwardSession>> idle_forwards;
   std::unordered_map<std::string, std::shared_ptr<const rules::CompiledQuery>> goals;
 };
 

@@ -110,7 +110,7 @@ class JustificationTree {
 
 Session::Impl::Impl(const Program& p) : program(p) {
   Program::Impl& pi = *program.impl();
-  forward = std::make_unique<engine::ForwardSession>(pi.network);
+  forward = pi.AcquireForward();
   forward->set_output(&out);
   forward->set_observer(&firings);
   if (!pi.spec->neurals.empty()) {
@@ -132,7 +132,9 @@ Session::Impl::Impl(const Program& p) : program(p) {
 }
 
 Session::Impl::~Impl() {
-  forward.reset();  // it calls the host while it goes
+  // The forward session goes back to the program's pool before the host: it
+  // calls the host while it goes.
+  program.impl()->ReleaseForward(std::move(forward));
   program.impl()->ReleaseHost(std::move(host));
 }
 

@@ -137,6 +137,39 @@ TEST(SessionTest, RunawayRulesStopAtTheirLimitAndCanGoOn) {
   EXPECT_EQ(firings[0], std::make_pair(std::string("spin"), std::uint64_t{150}));
 }
 
+// A program keeps the storage of its finished sessions for the next ones: a
+// new session must still start with nothing but the program's facts, however
+// the last one ended (stopped at a limit, mid-way through firing).
+TEST(SessionTest, ANewSessionStartsFreshAfterOthersEnded) {
+  Program p = Load(kOrders);
+  for (int round = 0; round < 3; ++round) {
+    {
+      Session s(p);
+      ASSERT_TRUE(s.Assert("order", {Value::String("o1"), Value::Int(5000), Value::Symbol("xx")}).ok());
+      ASSERT_TRUE(s.Assert("counter", {Value::Int(0)}).ok());
+      auto run = s.Run({.max_firings = 7});
+      ASSERT_TRUE(run.ok());
+      EXPECT_EQ(run->stop, "firing_limit");
+      EXPECT_EQ(s.Facts("flagged")->size(), 2u);
+      (void)s.TakeOutput();
+    }
+    Session fresh(p);
+    for (const char* rel : {"order", "flagged", "approved", "counter"}) {
+      EXPECT_TRUE(fresh.Facts(rel)->empty()) << rel << " in round " << round;
+    }
+    ASSERT_EQ(fresh.Facts("risky")->size(), 1u) << "the program's own facts are there";
+    EXPECT_TRUE(fresh.Firings().empty());
+    ASSERT_TRUE(fresh.Assert("order", {Value::String("o2"), Value::Int(10), Value::Symbol("de")}).ok());
+    ASSERT_TRUE(fresh.Assert("counter", {Value::Int(0)}).ok());
+    auto run = fresh.Run({.max_firings = 3});
+    ASSERT_TRUE(run.ok());
+    EXPECT_EQ(run->firings, 3u);
+    EXPECT_EQ((*fresh.Facts("counter"))[0].values[0], Value::Int(3));
+    ASSERT_EQ(fresh.Facts("approved")->size(), 1u);
+    EXPECT_EQ((*fresh.Facts("approved"))[0].values[0], Value::String("o2"));
+  }
+}
+
 TEST(QueryTest, SolutionsComeOneAtATime) {
   Program p = Load(kOrders);
   Session s(p);
