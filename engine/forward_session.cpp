@@ -471,11 +471,23 @@ bool ForwardSession::KeysMatch(const BetaNode& node, const Value* frame, std::sp
   return true;
 }
 
+namespace {
+bool IsLeaf(const Expr& e) { return e.op == ExprOp::kConst || e.op == ExprOp::kVar; }
+const Value& Leaf(const Expr& e, std::span<const Value> frame) {
+  return e.op == ExprOp::kConst ? e.constant : frame[e.slot];
+}
+}  // namespace
+
 bool ForwardSession::RunSteps(const std::vector<Step>& steps, std::span<Value> frame) const {
   std::span<const Value> view(frame.data(), frame.size());
   for (const Step& s : steps) {
     switch (s.kind) {
       case ConditionKind::kCompare: {
+        // `X < 18`, `A = B`: operands read straight off the frame.
+        if (IsLeaf(s.lhs) && IsLeaf(s.rhs)) {
+          if (!Compare(s.op, Leaf(s.lhs, view), Leaf(s.rhs, view))) return false;
+          break;
+        }
         auto a = Evaluate(s.lhs, view);
         if (!a) return false;
         auto b = Evaluate(s.rhs, view);

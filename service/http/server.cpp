@@ -668,9 +668,10 @@ Server::Server(ServerOptions options, PackRegistry& packs, Metrics& metrics)
   http.set_payload_max_length(options_.body_limit);
   // SO_REUSEADDR only: httplib's default SO_REUSEPORT would let a second
   // server share a port already in use instead of failing to start.
-  http.set_socket_options([](int sock) {
+  http.set_socket_options([this](int sock) {
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    listen_socket_ = sock;
   });
   // Headers and body go out in two writes: without TCP_NODELAY, Nagle holds
   // the body until the client's delayed ACK (~40 ms per request).
@@ -734,6 +735,11 @@ Status Server::Bind() {
     }
     port_ = options_.port;
   }
+  // Debian's httplib is built with a listen backlog of 5: 64 clients
+  // connecting at once overflow it, and the dropped SYNs come back a second
+  // later (p99 latencies of a second under load). Listening again on the bound
+  // socket only sets the backlog.
+  if (listen_socket_ >= 0) ::listen(listen_socket_, SOMAXCONN);
   return Status();
 }
 

@@ -77,6 +77,7 @@ class Server {
   std::unique_ptr<httplib::Server> http_;
   std::unique_ptr<Handlers> handlers_;
   int port_ = 0;
+  int listen_socket_ = -1;  // the bound socket, seen by httplib's socket-options hook
 };
 
 // The OpenAPI 3 description of the endpoints (service/http/openapi.json).
