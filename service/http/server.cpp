@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <regex>
 
 #include "service/http/json_facts.h"
 
@@ -683,39 +684,61 @@ Server::Server(ServerOptions options, PackRegistry& packs, Metrics& metrics)
 
   using namespace std::placeholders;
   auto bind = [&h](auto method) { return std::bind(method, &h, _1, _2, _3); };
-  http.Get("/healthz", h.Route("/healthz", [this](const httplib::Request&, httplib::Response& res, Clock::time_point) {
+  // Every route is registered through here, so that a path served under
+  // other methods answers 405 with Allow rather than 404.
+  auto route = [&http, this](const char* method, const char* pattern, httplib::Server::Handler handler) {
+    routes_.push_back(RoutePattern{std::regex(pattern), method});
+    const std::string_view m = method;
+    if (m == "GET") http.Get(pattern, std::move(handler));
+    else if (m == "PUT") http.Put(pattern, std::move(handler));
+    else if (m == "POST") http.Post(pattern, std::move(handler));
+    else http.Delete(pattern, std::move(handler));
+  };
+  route("GET", "/healthz", h.Route("/healthz", [this](const httplib::Request&, httplib::Response& res, Clock::time_point) {
              sessions_.Expire();
              SendJson(res, 200, json{{"status", "ok"}, {"packs", packs_.All().size()}, {"sessions", sessions_.size()}});
            }, true));
-  http.Get("/metrics", h.Route("/metrics", [this](const httplib::Request&, httplib::Response& res, Clock::time_point) {
+  route("GET", "/metrics", h.Route("/metrics", [this](const httplib::Request&, httplib::Response& res, Clock::time_point) {
              sessions_.Expire();
              res.set_content(metrics_.Render(sessions_.size(), sessions_.expired_total()), "text/plain; version=0.0.4");
            }));
-  http.Get("/v1/openapi.json", h.Route("/v1/openapi.json", [](const httplib::Request&, httplib::Response& res, Clock::time_point) {
+  route("GET", "/v1/openapi.json", h.Route("/v1/openapi.json", [](const httplib::Request&, httplib::Response& res, Clock::time_point) {
              res.set_content(OpenApiDocument(), "application/json");
            }, true));
-  http.Get("/v1/packs", h.Route("/v1/packs", bind(&Handlers::Packs)));
-  http.Get(R"(/v1/packs/([^/]+))", h.Route("/v1/packs/{pack}", bind(&Handlers::PackInfo)));
-  http.Put(R"(/v1/packs/([^/]+))", h.Route("/v1/packs/{pack}", bind(&Handlers::Reload)));
-  http.Post(R"(/v1/decide/([^/]+))", h.Route("/v1/decide/{pack}", bind(&Handlers::Decide)));
-  http.Post("/v1/sessions", h.Route("/v1/sessions", bind(&Handlers::CreateSession)));
-  http.Get(R"(/v1/sessions/([^/]+))", h.Route("/v1/sessions/{id}", bind(&Handlers::GetSession)));
-  http.Delete(R"(/v1/sessions/([^/]+))", h.Route("/v1/sessions/{id}", bind(&Handlers::DeleteSession)));
-  http.Post(R"(/v1/sessions/([^/]+)/facts)", h.Route("/v1/sessions/{id}/facts", bind(&Handlers::SessionFacts)));
-  http.Post(R"(/v1/sessions/([^/]+)/run)", h.Route("/v1/sessions/{id}/run", bind(&Handlers::SessionRun)));
-  http.Post(R"(/v1/sessions/([^/]+)/query)", h.Route("/v1/sessions/{id}/query", bind(&Handlers::SessionQuery)));
-  http.Post(R"(/v1/sessions/([^/]+)/answer)", h.Route("/v1/sessions/{id}/answer", bind(&Handlers::SessionAnswer)));
-  http.Post(R"(/v1/sessions/([^/]+)/next)", h.Route("/v1/sessions/{id}/next", bind(&Handlers::SessionNext)));
-  http.Get(R"(/v1/sessions/([^/]+)/facts/([^/]+))",
+  route("GET", "/v1/packs", h.Route("/v1/packs", bind(&Handlers::Packs)));
+  route("GET", R"(/v1/packs/([^/]+))", h.Route("/v1/packs/{pack}", bind(&Handlers::PackInfo)));
+  route("PUT", R"(/v1/packs/([^/]+))", h.Route("/v1/packs/{pack}", bind(&Handlers::Reload)));
+  route("POST", R"(/v1/decide/([^/]+))", h.Route("/v1/decide/{pack}", bind(&Handlers::Decide)));
+  route("POST", "/v1/sessions", h.Route("/v1/sessions", bind(&Handlers::CreateSession)));
+  route("GET", R"(/v1/sessions/([^/]+))", h.Route("/v1/sessions/{id}", bind(&Handlers::GetSession)));
+  route("DELETE", R"(/v1/sessions/([^/]+))", h.Route("/v1/sessions/{id}", bind(&Handlers::DeleteSession)));
+  route("POST", R"(/v1/sessions/([^/]+)/facts)", h.Route("/v1/sessions/{id}/facts", bind(&Handlers::SessionFacts)));
+  route("POST", R"(/v1/sessions/([^/]+)/run)", h.Route("/v1/sessions/{id}/run", bind(&Handlers::SessionRun)));
+  route("POST", R"(/v1/sessions/([^/]+)/query)", h.Route("/v1/sessions/{id}/query", bind(&Handlers::SessionQuery)));
+  route("POST", R"(/v1/sessions/([^/]+)/answer)", h.Route("/v1/sessions/{id}/answer", bind(&Handlers::SessionAnswer)));
+  route("POST", R"(/v1/sessions/([^/]+)/next)", h.Route("/v1/sessions/{id}/next", bind(&Handlers::SessionNext)));
+  route("GET", R"(/v1/sessions/([^/]+)/facts/([^/]+))",
            h.Route("/v1/sessions/{id}/facts/{relation}", bind(&Handlers::SessionRelation)));
 
   // What no route answered (404, a method not allowed, 413 from the body
   // limit) gets a JSON error too.
   http.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;
+    if (res.status == 404) {
+      std::string allow;
+      for (const RoutePattern& r : routes_) {
+        if (r.method != req.method && std::regex_match(req.path, r.pattern) && allow.find(r.method) == std::string::npos) {
+          allow += (allow.empty() ? "" : ", ") + r.method;
+        }
+      }
+      if (!allow.empty()) {
+        res.status = 405;
+        res.set_header("Allow", allow);
+      }
+    }
     std::string message = res.status == 413   ? "the body is larger than the limit of " + std::to_string(options_.body_limit) + " bytes"
                           : res.status == 404 ? "no such endpoint: " + req.method + " " + req.path + " (GET /v1/openapi.json lists them)"
-                          : res.status == 405 ? "method not allowed: " + req.method + " " + req.path
+                          : res.status == 405 ? "method not allowed: " + req.method + " " + req.path + " (allowed: " + res.get_header_value("Allow") + ")"
                                               : "request failed";
     SendError(res, HttpError{res.status, message, ""});
     metrics_.Request("(none)", res.status, 0);

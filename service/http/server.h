@@ -24,7 +24,9 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <regex>
 #include <string>
+#include <vector>
 
 #include "service/http/decision_logger.h"
 #include "service/http/metrics.h"
@@ -77,7 +79,13 @@ class Server {
   std::unique_ptr<httplib::Server> http_;
   std::unique_ptr<Handlers> handlers_;
   int port_ = 0;
-  int listen_socket_ = -1;  // the bound socket, seen by httplib's socket-options hook
+  int listen_socket_ = -1;
+  // The routes' paths and methods, for 405 (a path served under other methods).
+  struct RoutePattern {
+    std::regex pattern;
+    std::string method;
+  };
+  std::vector<RoutePattern> routes_;  // the bound socket, seen by httplib's socket-options hook
 };
 
 // The OpenAPI 3 description of the endpoints (service/http/openapi.json).

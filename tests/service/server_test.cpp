@@ -133,6 +133,23 @@ TEST(ServerTest, UnknownThingsAre404AsJson) {
   EXPECT_EQ(server.Delete("/v1/sessions/abc").status, 404);
 }
 
+TEST(ServerTest, AWrongMethodIs405WithTheAllowedOnes) {
+  TestServer server;
+  auto r = server.client().Get("/v1/decide/loan");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 405);
+  EXPECT_EQ(r->get_header_value("Allow"), "POST");
+  auto body = nlohmann::json::parse(r->body);
+  EXPECT_EQ(body["error"]["code"], "method_not_allowed");
+  EXPECT_NE(body["error"]["message"].get<std::string>().find("allowed: POST"), std::string::npos) << r->body;
+  auto pack = server.client().Delete("/v1/packs/loan");
+  ASSERT_TRUE(pack);
+  EXPECT_EQ(pack->status, 405);
+  EXPECT_EQ(pack->get_header_value("Allow"), "GET, PUT");
+  // A path no route serves under any method stays 404.
+  EXPECT_EQ(server.Delete("/v1/decide/loan/extra").status, 404);
+}
+
 TEST(ServerTest, BodiesOverTheLimitAre413) {
   ServerOptions options;
   options.body_limit = 1024;
