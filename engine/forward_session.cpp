@@ -71,6 +71,7 @@ ForwardSession::ForwardSession(std::shared_ptr<const ReteNetwork> network)
     (void)id;
   }
   meta_.resize(p.relations.size());
+  additions_.resize(std::size_t{network_->max_rank()} + 1);
   memories_.resize(network_->betas().size());
   first_memory_child_.assign(network_->betas().size(), kNoNode);
   for (NodeId n = 0; n < network_->betas().size(); ++n) {
@@ -121,7 +122,8 @@ void ForwardSession::Reset() {
   supports_.clear();
   free_supports_.clear();
   removals_.clear();
-  additions_.clear();
+  for (OpQueue& q : additions_) q.clear();
+  lowest_addition_ = 0;
   overdeleted_.clear();
   erased_.clear();
   agenda_.Reset();
@@ -329,7 +331,8 @@ bool ForwardSession::Drain(const RunLimits* limits, RunResult* result) {
       }
       continue;
     }
-    if (additions_.empty()) {
+    Op op;
+    if (!PopAddition(&op)) {
       // The end of a cycle: every input a model must score is known; one
       // batch per neural relation, whose facts start the next cycle. Inside
       // a firing (an action settling) the batch waits for the firing's end,
@@ -338,9 +341,19 @@ bool ForwardSession::Drain(const RunLimits* limits, RunResult* result) {
       if (!FlushPredictions() && result == nullptr) return true;  // Run reports host_error_
       continue;
     }
-    Op op = additions_.pop_front();
     Process(op);
   }
+}
+
+bool ForwardSession::PopAddition(Op* op) {
+  for (; lowest_addition_ < additions_.size(); ++lowest_addition_) {
+    OpQueue& q = additions_[lowest_addition_];
+    if (!q.empty()) {
+      *op = q.pop_front();
+      return true;
+    }
+  }
+  return false;
 }
 
 void ForwardSession::Process(const Op& op) {

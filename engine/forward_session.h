@@ -228,7 +228,13 @@ class ForwardSession {
   // deletion done before anything is derived again, or a deletion wave can
   // chase re-derivations round a cycle for ever).
   void Enqueue(OpKind kind, FactRef f) {
-    (kind == OpKind::kAdd ? additions_ : removals_).push_back({kind, f});
+    if (kind != OpKind::kAdd) {
+      removals_.push_back({kind, f});
+      return;
+    }
+    const std::uint32_t rank = network_->rank(f.relation);
+    additions_[rank].push_back({kind, f});
+    if (rank < lowest_addition_) lowest_addition_ = rank;
   }
   // Drains the queue; false if a limit stopped it (the queue keeps the rest).
   bool Drain(const RunLimits* limits, RunResult* result);
@@ -335,7 +341,12 @@ class ForwardSession {
     std::size_t head_ = 0;
   };
   OpQueue removals_;
-  OpQueue additions_;
+  // Additions by the rank of their relation (ReteNetwork::rank), lowest
+  // first; lowest_addition_ is at most the lowest non-empty rank.
+  std::vector<OpQueue> additions_;
+  std::uint32_t lowest_addition_ = 0;
+  // The next addition to propagate, lowest rank first; false if none.
+  bool PopAddition(Op* op);
   std::vector<FactRef> overdeleted_;
   std::vector<FactRef> erased_;  // ids to recycle once no firing can hold them
   void RecycleErased();

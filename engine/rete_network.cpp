@@ -1,7 +1,7 @@
 #include "engine/rete_network.h"
 
-#include <cassert>
 #include <algorithm>
+#include <cassert>
 #include <deque>
 #include <set>
 #include <stdexcept>
@@ -375,6 +375,49 @@ std::shared_ptr<const ReteNetwork> ReteNetwork::Compile(std::shared_ptr<const Pr
       queue.insert(queue.end(), deps[x].begin(), deps[x].end());
     }
   }
+
+  // Ranks: a relation ranks above every relation its logical rules read
+  // outside its own recursive cycle; a cycle's relations share one rank.
+  // Relations that read one another are recursive for both.
+  auto same_cycle = [&](RelationId a, RelationId b) {
+    if (a == b || !net->recursive_[a] || !net->recursive_[b]) return false;
+    auto reaches = [&](RelationId from, RelationId to) {
+      std::vector<bool> seen(p.relations.size(), false);
+      std::vector<RelationId> stack(deps[from].begin(), deps[from].end());
+      while (!stack.empty()) {
+        RelationId x = stack.back();
+        stack.pop_back();
+        if (x == to) return true;
+        if (seen[x]) continue;
+        seen[x] = true;
+        stack.insert(stack.end(), deps[x].begin(), deps[x].end());
+      }
+      return false;
+    };
+    return reaches(a, b) && reaches(b, a);
+  };
+  struct Edge {
+    RelationId head, body;
+    bool cycle;
+  };
+  std::vector<Edge> edges;
+  for (RelationId head = 0; head < p.relations.size(); ++head) {
+    for (RelationId body : deps[head]) {
+      if (body != head) edges.push_back({head, body, same_cycle(head, body)});
+    }
+  }
+  net->rank_.assign(p.relations.size(), 0);
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (const Edge& e : edges) {
+      const std::uint32_t want = e.cycle ? net->rank_[e.body] : net->rank_[e.body] + 1;
+      if (net->rank_[e.head] < want) {
+        net->rank_[e.head] = want;
+        changed = true;
+      }
+    }
+  }
+  net->max_rank_ = p.relations.empty() ? 0 : *std::max_element(net->rank_.begin(), net->rank_.end());
   return net;
 }
 

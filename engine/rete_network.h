@@ -121,6 +121,13 @@ class ReteNetwork {
   // Which relations are defined recursively (their logical rules depend on
   // themselves): retracting support there needs delete-and-rederive.
   bool recursive(RelationId r) const { return recursive_[r]; }
+  // The relation's rank in the logical rules' dependency order: 0 for a
+  // relation no logical rule concludes, and above every relation its rules
+  // read (a recursive cycle shares one rank). A session propagates new facts
+  // lowest rank first, so a rule that aggregates or negates a relation sees it
+  // complete instead of concluding (and retracting) one answer per fact.
+  std::uint32_t rank(RelationId r) const { return rank_[r]; }
+  std::uint32_t max_rank() const { return max_rank_; }
   // Number of beta nodes shared by more than one rule (for tests and --watch).
   std::size_t shared_nodes() const { return shared_nodes_; }
   std::string Describe() const;
@@ -137,6 +144,8 @@ class ReteNetwork {
   std::vector<std::string> beta_keys_;
   std::vector<std::vector<std::uint32_t>> alphas_by_relation_;
   std::vector<bool> recursive_;
+  std::vector<std::uint32_t> rank_;
+  std::uint32_t max_rank_ = 0;
   std::size_t shared_nodes_ = 0;
 };
 

@@ -540,6 +540,67 @@ TEST(ForwardProperty, IncrementalEqualsRecomputation) {
   }
 }
 
+TEST(ForwardRank, RelationsRankAboveWhatTheirRulesRead) {
+  auto net = CompileText(R"(
+relation edge(a: int, b: int).
+relation path(a: int, b: int).
+relation hop(a: int, b: int).
+relation lonely(a: int).
+relation fanout(a: int, n: int).
+path(X, Y) :- edge(X, Y).
+path(X, Z) :- hop(X, Y), edge(Y, Z).
+hop(X, Y) :- path(X, Y).
+lonely(X) :- edge(X, _), not path(_, X).
+fanout(X, N) :- lonely(X), N = count(path(X, _)).
+)");
+  auto rank = [&](const char* r) { return net->rank(*net->program().FindRelation(r)); };
+  EXPECT_EQ(rank("edge"), 0u);
+  EXPECT_EQ(rank("path"), 1u);
+  EXPECT_EQ(rank("hop"), rank("path")) << "one recursive cycle, one rank";
+  EXPECT_EQ(rank("lonely"), 2u);
+  EXPECT_EQ(rank("fanout"), 3u);
+  EXPECT_EQ(net->max_rank(), 3u);
+}
+
+// New facts propagate lowest rank first: an aggregate's running totals never
+// reach the rules that read the total, and a negation sees its relation whole.
+TEST(ForwardRank, ConsumersSeeCompleteRelations) {
+  Harness h(R"(
+relation order(id: int).
+relation item(id: int, line: int, price: int).
+relation line(id: int, line: int, price: int).
+relation total(id: int, sum: int).
+relation small(id: int).
+relation clean(id: int).
+relation flagged(id: int).
+line(Id, L, P) :- item(Id, L, P).
+total(Id, S) :- order(Id), S = sum(P : line(Id, _L, P)).
+small(Id) :- total(Id, S), S < 50.
+flagged(Id) :- line(Id, _, P), P > 25.
+clean(Id) :- order(Id), not flagged(Id).
+)");
+  struct Added : ForwardObserver {
+    const ReteNetwork* net = nullptr;
+    std::vector<std::string> names;
+    void OnFactAdded(FactRef f) override { names.push_back(net->program().relations[f.relation].name); }
+  } added;
+  added.net = h.network.get();
+  h.session.set_observer(&added);
+  h.Add("order", {I(1)});
+  h.Add("item", {I(1), I(1), I(10)});
+  h.Add("item", {I(1), I(2), I(20)});
+  h.Add("item", {I(1), I(3), I(30)});
+  h.session.Run();
+  EXPECT_EQ(h.Facts("total"), (std::set<std::string>{"total(1, 60)"}));
+  EXPECT_TRUE(h.Facts("small").empty());
+  EXPECT_TRUE(h.Facts("clean").empty());
+  auto count = [&](const char* r) { return std::count(added.names.begin(), added.names.end(), r); };
+  EXPECT_EQ(count("total"), 1) << "only the final total entered the network";
+  EXPECT_EQ(count("small"), 0);
+  EXPECT_EQ(count("clean"), 0);
+  EXPECT_EQ(count("line"), 3);
+}
+
 // A reset session is a new session on the same network: after any history
 // (joins, negation, recursion, aggregates, retractions, a run stopped at a
 // limit), Reset and the same facts give exactly what a fresh session gives,
