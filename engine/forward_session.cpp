@@ -114,8 +114,8 @@ void ForwardSession::Reset() {
   frame_top_ = 0;
   for (auto& f : free_frames_) f.clear();
   for (NodeMemory& m : memories_) {
-    m.left.Clear();
-    m.right.Clear();
+    if (m.left.buckets() != 0) m.left.Clear();
+    if (m.right.buckets() != 0) m.right.Clear();
     m.right_entry.clear();
   }
   entries_.Clear();
@@ -485,6 +485,34 @@ bool ForwardSession::KeysMatch(const BetaNode& node, const Value* frame, std::sp
 }
 
 namespace {
+// A token's frame copied for a node to extend: on the stack for the usual few
+// slots (an activation allocates nothing), on the heap beyond. Slots past the
+// parent's are unbound.
+class LocalFrame {
+ public:
+  LocalFrame(const Value* parent, std::size_t parent_size, std::size_t size) : size_(std::max(size, parent_size)) {
+    if (size_ > kInline) {
+      heap_.resize(size_);
+      data_ = heap_.data();
+    } else {
+      data_ = reinterpret_cast<Value*>(inline_);
+    }
+    std::uninitialized_copy(parent, parent + parent_size, data_);
+    std::uninitialized_fill(data_ + parent_size, data_ + size_, Value());
+  }
+  LocalFrame(const LocalFrame&) = delete;
+  LocalFrame& operator=(const LocalFrame&) = delete;
+  Value* data() { return data_; }
+  std::span<Value> span() { return {data_, size_}; }
+
+ private:
+  static constexpr std::size_t kInline = 32;
+  alignas(Value) unsigned char inline_[kInline * sizeof(Value)];
+  std::vector<Value> heap_;
+  Value* data_;
+  std::size_t size_;
+};
+
 bool IsLeaf(const Expr& e) { return e.op == ExprOp::kConst || e.op == ExprOp::kVar; }
 const Value& Leaf(const Expr& e, std::span<const Value> frame) {
   return e.op == ExprOp::kConst ? e.constant : frame[e.slot];
@@ -654,17 +682,15 @@ void ForwardSession::LeftActivate(NodeId node, std::uint32_t token) {
       return;
     case BetaKind::kFilter: {
       std::uint16_t parent_size = network_->betas()[n.parent].frame_size;
-      std::vector<Value> frame(FramePtr(tokens_[token].frame), FramePtr(tokens_[token].frame) + parent_size);
-      frame.resize(std::max<std::size_t>(n.frame_size, 1));
-      if (RunSteps(n.steps, frame)) EmitToken(node, token, FactRef{0, kNoFact}, frame.data(), tokens_[token].cf);
+      LocalFrame frame(FramePtr(tokens_[token].frame), parent_size, std::max<std::size_t>(n.frame_size, 1));
+      if (RunSteps(n.steps, frame.span())) EmitToken(node, token, FactRef{0, kNoFact}, frame.data(), tokens_[token].cf);
       return;
     }
     case BetaKind::kGenerate: {
       std::uint16_t parent_size = network_->betas()[n.parent].frame_size;
-      std::vector<Value> frame(FramePtr(tokens_[token].frame), FramePtr(tokens_[token].frame) + parent_size);
-      frame.resize(n.frame_size);
+      LocalFrame frame(FramePtr(tokens_[token].frame), parent_size, n.frame_size);
       for (const Value& v : n.set) {
-        frame[n.target] = v;
+        frame.data()[n.target] = v;
         EmitToken(node, token, FactRef{0, kNoFact}, frame.data(), tokens_[token].cf);
       }
       return;
@@ -747,7 +773,10 @@ void ForwardSession::Reaggregate(NodeId node, std::uint32_t token) {
   const Value* frame = FramePtr(tokens_[token].frame);
   const Relation& rel = memory_.at(network_->alphas()[n.alpha].relation);
   Aggregator aggregator(n.aggregate);
-  std::vector<Value> value_frame(std::max<std::size_t>(n.value_frame_size, 1));
+  // Member buffers: nothing below reads them once EmitToken has copied the
+  // frame, so a nested Reaggregate (below this node) may reuse them.
+  std::vector<Value>& value_frame = aggregate_frame_;
+  value_frame.assign(std::max<std::size_t>(n.value_frame_size, 1), Value());
   std::copy(frame, frame + network_->betas()[n.parent].frame_size, value_frame.begin());
   for (std::uint32_t e = memories_[node].right.First(LeftKey(n, frame)); e != kNoEntry; e = entries_.next(e)) {
     auto row = rel.row(entries_.item(e));
@@ -761,7 +790,8 @@ void ForwardSession::Reaggregate(NodeId node, std::uint32_t token) {
   }
   std::optional<Value> result = aggregator.Result();
   if (!result) return;
-  std::vector<Value> out(frame, frame + network_->betas()[n.parent].frame_size);
+  std::vector<Value>& out = aggregate_row_;
+  out.assign(frame, frame + network_->betas()[n.parent].frame_size);
   out.resize(n.frame_size);
   out[n.target] = *result;
   EmitToken(node, token, FactRef{0, kNoFact}, out.data(), tokens_[token].cf);
@@ -919,8 +949,9 @@ void ForwardSession::OnTerminal(std::uint32_t token) {
   double body = tokens_[token].cf;
   if (!semantics_.Fires(body)) return;
   std::span<const Value> frame(FramePtr(tokens_[token].frame), n.frame_size);
-  std::vector<Value> row;
-  row.reserve(rule.head_args.size());
+  // A member buffer: AddSupport only queues the fact, it never comes back here.
+  std::vector<Value>& row = head_row_;
+  row.clear();
   for (const Expr& e : rule.head_args) {
     auto v = Evaluate(e, frame);
     if (!v) return;  // an expression that fails concludes nothing
