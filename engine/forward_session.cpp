@@ -124,6 +124,8 @@ void ForwardSession::Reset() {
   removals_.clear();
   for (OpQueue& q : additions_) q.clear();
   lowest_addition_ = 0;
+  waiting_.clear();
+  waiting_marks_.clear();
   overdeleted_.clear();
   erased_.clear();
   agenda_.Reset();
@@ -331,6 +333,7 @@ bool ForwardSession::Drain(const RunLimits* limits, RunResult* result) {
       }
       continue;
     }
+    if (!waiting_.empty() && FlushWaiting(LowestAdditionRank())) continue;
     Op op;
     if (!PopAddition(&op)) {
       // The end of a cycle: every input a model must score is known; one
@@ -343,6 +346,54 @@ bool ForwardSession::Drain(const RunLimits* limits, RunResult* result) {
     }
     Process(op);
   }
+}
+
+std::uint32_t ForwardSession::LowestAdditionRank() {
+  while (lowest_addition_ < additions_.size() && additions_[lowest_addition_].empty()) ++lowest_addition_;
+  return lowest_addition_;
+}
+
+namespace {
+std::uint64_t WaitKey(NodeId node, std::uint32_t token) { return (std::uint64_t{node} << 32) | token; }
+}  // namespace
+
+void ForwardSession::MarkWaiting(NodeId node, std::uint32_t token) {
+  if (!waiting_marks_.insert(WaitKey(node, token)).second) return;  // already waiting
+  waiting_.push_back({node, token});
+}
+
+void ForwardSession::Reevaluate(NodeId node, std::uint32_t token) {
+  const BetaNode& n = network_->betas()[node];
+  if (n.kind == BetaKind::kAggregate) {
+    Reaggregate(node, token);
+    return;
+  }
+  const bool holds = (CountMatches(node, token) > 0) == (n.kind == BetaKind::kExists);
+  const std::uint32_t child = ChildAt(token, node);
+  if (holds && child == kNil) {
+    EmitToken(node, token, FactRef{0, kNoFact}, FramePtr(tokens_[token].frame), tokens_[token].cf);
+  } else if (!holds && child != kNil) {
+    DeleteToken(child);
+  }
+}
+
+bool ForwardSession::FlushWaiting(std::uint32_t pending_rank) {
+  std::vector<std::pair<NodeId, std::uint32_t>> batch;
+  batch.swap(waiting_);
+  bool any = false;
+  for (auto [node, token] : batch) {
+    // A mark that went with its token (whose id may serve another node now).
+    if (!waiting_marks_.count(WaitKey(node, token))) continue;
+    const BetaNode& n = network_->betas()[node];
+    if (network_->rank(network_->alphas()[n.alpha].relation) >= pending_rank) {
+      waiting_.push_back({node, token});  // its relation is still growing
+      continue;
+    }
+    waiting_marks_.erase(WaitKey(node, token));
+    Reevaluate(node, token);
+    any = true;
+  }
+  return any;
 }
 
 bool ForwardSession::PopAddition(Op* op) {
@@ -668,17 +719,17 @@ void ForwardSession::LeftActivate(NodeId node, std::uint32_t token) {
       return;
     }
     case BetaKind::kNegative:
-      if (CountMatches(node, token) == 0) {
-        EmitToken(node, token, FactRef{0, kNoFact}, FramePtr(tokens_[token].frame), tokens_[token].cf);
-      }
-      return;
     case BetaKind::kExists:
-      if (CountMatches(node, token) > 0) {
-        EmitToken(node, token, FactRef{0, kNoFact}, FramePtr(tokens_[token].frame), tokens_[token].cf);
+      // Asked before the relation is complete, the answer could be taken back
+      // within this round: wait for it.
+      if (network_->rank(network_->alphas()[n.alpha].relation) >= LowestAdditionRank()) {
+        MarkWaiting(node, token);
+      } else {
+        Reevaluate(node, token);
       }
       return;
     case BetaKind::kAggregate:
-      Reaggregate(node, token);
+      MarkWaiting(node, token);
       return;
     case BetaKind::kFilter: {
       std::uint16_t parent_size = network_->betas()[n.parent].frame_size;
@@ -830,7 +881,7 @@ void ForwardSession::RightActivate(NodeId node, FactRef f, std::uint64_t key, bo
         }
         break;
       case BetaKind::kAggregate:
-        Reaggregate(node, t);
+        MarkWaiting(node, t);
         break;
       default:
         break;
@@ -905,6 +956,9 @@ void ForwardSession::DeleteToken(std::uint32_t id) {
     if (t.fact_next != kNil) tokens_[t.fact_next].fact_prev = t.fact_prev;
   }
   if (n.kind != BetaKind::kTerminal) FreeFrame(t.frame, n.frame_size);
+  if (!waiting_marks_.empty()) {
+    for (NodeId child : n.children) waiting_marks_.erase(WaitKey(child, id));
+  }
   free_tokens_.push_back(id);
 }
 

@@ -347,6 +347,21 @@ class ForwardSession {
   std::uint32_t lowest_addition_ = 0;
   // The next addition to propagate, lowest rank first; false if none.
   bool PopAddition(Op* op);
+  // The lowest rank with an addition waiting (additions_.size() if none).
+  std::uint32_t LowestAdditionRank();
+  // A node that reads a whole relation (an aggregate, `not`, `exists`) waits
+  // until the relation can no longer grow in this round: its token is marked,
+  // and evaluated once no addition of the relation's rank or below is
+  // pending, instead of once per fact (an aggregate) or before the facts that
+  // would take its answer back (a negation).
+  void MarkWaiting(NodeId node, std::uint32_t token);
+  // Evaluates a negative, exists or aggregate node for a token from scratch.
+  void Reevaluate(NodeId node, std::uint32_t token);
+  // Evaluates the waiting tokens whose relation ranks below `pending_rank`;
+  // true if any was.
+  bool FlushWaiting(std::uint32_t pending_rank);
+  std::vector<std::pair<NodeId, std::uint32_t>> waiting_;
+  std::unordered_set<std::uint64_t> waiting_marks_;  // node << 32 | token of each waiting one
   std::vector<FactRef> overdeleted_;
   std::vector<FactRef> erased_;  // ids to recycle once no firing can hold them
   void RecycleErased();
