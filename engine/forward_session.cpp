@@ -100,8 +100,8 @@ void ForwardSession::Reset() {
   // Everything a session accumulates goes; the storage stays (but for large
   // tables, which their Clear releases), so the next decision allocates
   // little or nothing.
-  constexpr std::size_t kKeptTokens = 1 << 14;
-  constexpr std::size_t kKeptChunks = 4;
+  constexpr std::size_t kKeptTokens = 1 << 12;  // 224 KiB: a program may pool 64 sessions
+  constexpr std::size_t kKeptChunks = 1;    // 64 KiB of frames
   memory_.Clear();
   for (auto& m : meta_) m.clear();
   if (tokens_.capacity() > kKeptTokens) {
@@ -394,17 +394,6 @@ bool ForwardSession::FlushWaiting(std::uint32_t pending_rank) {
     any = true;
   }
   return any;
-}
-
-bool ForwardSession::PopAddition(Op* op) {
-  for (; lowest_addition_ < additions_.size(); ++lowest_addition_) {
-    OpQueue& q = additions_[lowest_addition_];
-    if (!q.empty()) {
-      *op = q.pop_front();
-      return true;
-    }
-  }
-  return false;
 }
 
 void ForwardSession::Process(const Op& op) {
