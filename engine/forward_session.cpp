@@ -150,8 +150,8 @@ void ForwardSession::PlantRoot() {
   // Frame offset 0 must be addressable even for empty frames.
   if (frame_chunks_.empty()) frame_chunks_.push_back(NewFrameChunk());
   // The root token: the empty match every rule starts from.
-  std::uint32_t root = NewToken(network_->root(), kNil, FactRef{0, kNoFact}, semantics_.True());
-  for (NodeId child : network_->betas()[network_->root()].children) Activate(child, root);
+  root_token_ = NewToken(network_->root(), kNil, FactRef{0, kNoFact}, semantics_.True());
+  for (NodeId child : network_->betas()[network_->root()].children) Activate(child, root_token_);
 }
 
 // ---- storage -------------------------------------------------------------------
@@ -648,7 +648,8 @@ void ForwardSession::EmitToken(NodeId node, std::uint32_t parent, FactRef fact, 
 
 void ForwardSession::Activate(NodeId child, std::uint32_t token) {
   const BetaNode& c = network_->betas()[child];
-  if (c.needs_left_memory()) {
+  // The root token stays out of its children's left memories (see RightActivate).
+  if (c.needs_left_memory() && c.parent != network_->root()) {
     std::uint32_t e = memories_[child].left.Insert(entries_, LeftKey(c, FramePtr(tokens_[token].frame)), token);
     if (first_memory_child_[tokens_[token].node] == child) tokens_[token].left_entry = e;
   }
@@ -837,8 +838,46 @@ void ForwardSession::Reaggregate(NodeId node, std::uint32_t token) {
   EmitToken(node, token, FactRef{0, kNoFact}, out.data(), tokens_[token].cf);
 }
 
+// Inlined: right activations visit many tokens, one call each would show.
+[[gnu::always_inline]] inline void ForwardSession::RightActivateToken(NodeId node, std::uint32_t t, FactRef f,
+                                                                   bool added) {
+  const BetaNode& n = network_->betas()[node];
+  switch (n.kind) {
+    case BetaKind::kJoin:
+      if (added) JoinOne(node, t, f);
+      break;
+    case BetaKind::kNegative:
+      if (added) {
+        if (std::uint32_t c = ChildAt(t, node); c != kNil) DeleteToken(c);
+      } else if (ChildAt(t, node) == kNil && CountMatches(node, t) == 0) {
+        EmitToken(node, t, FactRef{0, kNoFact}, FramePtr(tokens_[t].frame), tokens_[t].cf);
+      }
+      break;
+    case BetaKind::kExists:
+      if (added) {
+        if (ChildAt(t, node) == kNil) {
+          EmitToken(node, t, FactRef{0, kNoFact}, FramePtr(tokens_[t].frame), tokens_[t].cf);
+        }
+      } else if (CountMatches(node, t) == 0) {
+        if (std::uint32_t c = ChildAt(t, node); c != kNil) DeleteToken(c);
+      }
+      break;
+    case BetaKind::kAggregate:
+      MarkWaiting(node, t);
+      break;
+    default:
+      break;
+  }
+}
+
 void ForwardSession::RightActivate(NodeId node, FactRef f, std::uint64_t key, bool added) {
   const BetaNode& n = network_->betas()[node];
+  // A node under the root has one left token, the root's, which binds
+  // nothing: no memory to look it up in, no key to compare.
+  if (n.parent == network_->root()) {
+    RightActivateToken(node, root_token_, f, added);
+    return;
+  }
   std::uint32_t first = memories_[node].left.First(key);
   if (first == kNoEntry) return;
   // A copy: emitting can conclude facts of this same relation and move its rows.
@@ -848,33 +887,7 @@ void ForwardSession::RightActivate(NodeId node, FactRef f, std::uint64_t key, bo
   // the walk.
   for (std::uint32_t e = first; e != kNoEntry; e = entries_.next(e)) {
     std::uint32_t t = entries_.item(e);
-    if (!KeysMatch(n, FramePtr(tokens_[t].frame), row)) continue;
-    switch (n.kind) {
-      case BetaKind::kJoin:
-        if (added) JoinOne(node, t, f);
-        break;
-      case BetaKind::kNegative:
-        if (added) {
-          if (std::uint32_t c = ChildAt(t, node); c != kNil) DeleteToken(c);
-        } else if (ChildAt(t, node) == kNil && CountMatches(node, t) == 0) {
-          EmitToken(node, t, FactRef{0, kNoFact}, FramePtr(tokens_[t].frame), tokens_[t].cf);
-        }
-        break;
-      case BetaKind::kExists:
-        if (added) {
-          if (ChildAt(t, node) == kNil) {
-            EmitToken(node, t, FactRef{0, kNoFact}, FramePtr(tokens_[t].frame), tokens_[t].cf);
-          }
-        } else if (CountMatches(node, t) == 0) {
-          if (std::uint32_t c = ChildAt(t, node); c != kNil) DeleteToken(c);
-        }
-        break;
-      case BetaKind::kAggregate:
-        MarkWaiting(node, t);
-        break;
-      default:
-        break;
-    }
+    if (KeysMatch(n, FramePtr(tokens_[t].frame), row)) RightActivateToken(node, t, f, added);
   }
 }
 
@@ -924,7 +937,7 @@ void ForwardSession::DeleteToken(std::uint32_t id) {
   const Value* frame = FramePtr(t.frame);
   for (NodeId child : n.children) {
     const BetaNode& c = network_->betas()[child];
-    if (!c.needs_left_memory()) continue;
+    if (!c.needs_left_memory() || t.node == network_->root()) continue;
     std::uint64_t key = LeftKey(c, frame);
     // O(1) for the first memory child (the token knows its entry); a walk of
     // the bucket for the others.

@@ -268,6 +268,8 @@ class ForwardSession {
   void Activate(NodeId child, std::uint32_t token);
   void LeftActivate(NodeId node, std::uint32_t token);
   void RightActivate(NodeId node, FactRef f, std::uint64_t key, bool added);
+  // A fact added to or removed from the node's right input, for one left token it matches.
+  void RightActivateToken(NodeId node, std::uint32_t token, FactRef f, bool added);
   void JoinOne(NodeId node, std::uint32_t token, FactRef f);
   void Reaggregate(NodeId node, std::uint32_t token);
   std::uint32_t ChildAt(std::uint32_t token, NodeId node) const;
@@ -297,6 +299,7 @@ class ForwardSession {
   WorkingMemory memory_;
   std::vector<std::vector<FactMeta>> meta_;  // [relation][fact]
   std::vector<Token> tokens_;
+  std::uint32_t root_token_ = 0;  // the empty match every rule starts from
   std::vector<std::uint32_t> free_tokens_;
   // Chunks are malloc'ed, not value-initialised: a frame is always written
   // before it is read, and zeroing 64 KiB was most of a small session's start.
