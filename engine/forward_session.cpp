@@ -125,7 +125,9 @@ void ForwardSession::Reset() {
   for (OpQueue& q : additions_) q.clear();
   lowest_addition_ = 0;
   waiting_.clear();
+  flushing_.clear();
   waiting_marks_.clear();
+  waiting_hashed_ = false;
   overdeleted_.clear();
   erased_.clear();
   agenda_.Reset();
@@ -358,8 +360,27 @@ std::uint64_t WaitKey(NodeId node, std::uint32_t token) { return (std::uint64_t{
 }  // namespace
 
 void ForwardSession::MarkWaiting(NodeId node, std::uint32_t token) {
-  if (!waiting_marks_.insert(WaitKey(node, token)).second) return;  // already waiting
+  if (waiting_hashed_) {
+    if (waiting_marks_.insert(WaitKey(node, token)).second) waiting_.push_back({node, token});
+    return;
+  }
+  // A few waiting tokens (a decision's) are found by a scan; past
+  // kScannedWaiting, a hash set keeps the marks until none is waiting.
+  for (const auto& [n, t] : waiting_) {
+    if (n == node && t == token) return;  // already waiting
+  }
   waiting_.push_back({node, token});
+  if (waiting_.size() > kScannedWaiting) {
+    // Marks for every entry still to be evaluated: those waiting, and those
+    // of a flush under way after the one being evaluated.
+    waiting_hashed_ = true;
+    for (const auto& [n, t] : waiting_) {
+      if (n != kNoNode) waiting_marks_.insert(WaitKey(n, t));
+    }
+    for (std::size_t j = flush_index_ + 1; j < flushing_.size(); ++j) {
+      if (flushing_[j].first != kNoNode) waiting_marks_.insert(WaitKey(flushing_[j].first, flushing_[j].second));
+    }
+  }
 }
 
 void ForwardSession::Reevaluate(NodeId node, std::uint32_t token) {
@@ -378,20 +399,27 @@ void ForwardSession::Reevaluate(NodeId node, std::uint32_t token) {
 }
 
 bool ForwardSession::FlushWaiting(std::uint32_t pending_rank) {
-  std::vector<std::pair<NodeId, std::uint32_t>> batch;
-  batch.swap(waiting_);
+  // A member, not a local: a token that goes while we evaluate (DeleteToken)
+  // must be struck from here too.
+  flushing_.swap(waiting_);
   bool any = false;
-  for (auto [node, token] : batch) {
+  for (flush_index_ = 0; flush_index_ < flushing_.size(); ++flush_index_) {
+    const auto [node, token] = flushing_[flush_index_];
     // A mark that went with its token (whose id may serve another node now).
-    if (!waiting_marks_.count(WaitKey(node, token))) continue;
+    if (node == kNoNode || (waiting_hashed_ && !waiting_marks_.count(WaitKey(node, token)))) continue;
     const BetaNode& n = network_->betas()[node];
     if (network_->rank(network_->alphas()[n.alpha].relation) >= pending_rank) {
       waiting_.push_back({node, token});  // its relation is still growing
       continue;
     }
-    waiting_marks_.erase(WaitKey(node, token));
+    if (waiting_hashed_) waiting_marks_.erase(WaitKey(node, token));
     Reevaluate(node, token);
     any = true;
+  }
+  flushing_.clear();
+  if (waiting_.empty() && waiting_hashed_) {
+    waiting_hashed_ = false;
+    waiting_marks_.clear();
   }
   return any;
 }
@@ -958,8 +986,14 @@ void ForwardSession::DeleteToken(std::uint32_t id) {
     if (t.fact_next != kNil) tokens_[t.fact_next].fact_prev = t.fact_prev;
   }
   if (n.kind != BetaKind::kTerminal) FreeFrame(t.frame, n.frame_size);
-  if (!waiting_marks_.empty()) {
+  if (waiting_hashed_) {
     for (NodeId child : n.children) waiting_marks_.erase(WaitKey(child, id));
+  } else if (!waiting_.empty() || !flushing_.empty()) {
+    for (auto* list : {&waiting_, &flushing_}) {
+      for (auto& [node, token] : *list) {
+        if (token == id) node = kNoNode;
+      }
+    }
   }
   free_tokens_.push_back(id);
 }

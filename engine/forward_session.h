@@ -375,7 +375,14 @@ class ForwardSession {
   // true if any was.
   bool FlushWaiting(std::uint32_t pending_rank);
   std::vector<std::pair<NodeId, std::uint32_t>> waiting_;
-  std::unordered_set<std::uint64_t> waiting_marks_;  // node << 32 | token of each waiting one
+  std::vector<std::pair<NodeId, std::uint32_t>> flushing_;  // FlushWaiting's batch
+  std::size_t flush_index_ = 0;                              // the entry it evaluates
+  // Hashed (more than kScannedWaiting were waiting at once, until none is):
+  // node << 32 | token of each waiting one. Scanned (else): an entry whose
+  // token went has node kNoNode.
+  bool waiting_hashed_ = false;
+  std::unordered_set<std::uint64_t> waiting_marks_;
+  static constexpr std::size_t kScannedWaiting = 16;
   std::vector<FactRef> overdeleted_;
   std::vector<FactRef> erased_;  // ids to recycle once no firing can hold them
   void RecycleErased();
