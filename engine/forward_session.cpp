@@ -153,7 +153,14 @@ void ForwardSession::PlantRoot() {
   if (frame_chunks_.empty()) frame_chunks_.push_back(NewFrameChunk());
   // The root token: the empty match every rule starts from.
   root_token_ = NewToken(network_->root(), kNil, FactRef{0, kNoFact}, semantics_.True());
-  for (NodeId child : network_->betas()[network_->root()].children) Activate(child, root_token_);
+  for (NodeId child : network_->betas()[network_->root()].children) {
+    // A join with nothing on its right yet matches nothing (the root token
+    // stays out of left memories): only a join that asks a model, and the
+    // nodes that act on no match (not, aggregates), need the empty match now.
+    const bool neural = !neural_node_.empty() && neural_node_[child] >= 0;
+    if (network_->betas()[child].kind == BetaKind::kJoin && !neural && memories_[child].right.buckets() == 0) continue;
+    Activate(child, root_token_);
+  }
 }
 
 // ---- storage -------------------------------------------------------------------
@@ -211,7 +218,9 @@ std::pair<FactRef, bool> ForwardSession::Store(RelationId relation, std::span<co
 
 Status ForwardSession::AssertProgramFacts() {
   for (const FactSpec& fact : program().facts) {
-    auto r = Assert(fact.relation, fact.values, fact.certainty, Origin::kAsserted);
+    // One buffer for every fact (a reused session asserts them per decision).
+    program_fact_row_.assign(fact.values.begin(), fact.values.end());
+    auto r = AssertRow(fact.relation, program_fact_row_, fact.certainty, Origin::kAsserted);
     if (!r.ok()) return r.status();
   }
   return Status::Ok();

@@ -406,6 +406,7 @@ class ForwardSession {
   std::vector<Value> action_row_;  // the row an assert, retract or modify action builds
   std::vector<Value> aggregate_frame_, aggregate_row_;  // Reaggregate's buffers
   std::vector<Value> head_row_;  // the head a logical rule concludes (OnTerminal)
+  std::vector<Value> program_fact_row_;  // AssertProgramFacts' row
   std::vector<std::pair<NodeId, std::uint64_t>> touched_;  // RemoveFromNetwork's nodes
 
   // ---- neural relations ----

@@ -99,8 +99,9 @@ void Relation::DedupErase(std::uint64_t hash, FactId id) {
   dedup_[i] = kNoFact;
 }
 
-std::optional<FactId> Relation::Find(std::span<const Value> r) const {
-  std::uint64_t h = RowHash(r);
+std::optional<FactId> Relation::Find(std::span<const Value> r) const { return FindHashed(r, RowHash(r)); }
+
+std::optional<FactId> Relation::FindHashed(std::span<const Value> r, std::uint64_t h) const {
   std::size_t m = dedup_.size() - 1;
   for (std::size_t i = h & m; dedup_[i] != kNoFact; i = (i + 1) & m) {
     if (dedup_hash_[i] == h && std::equal(r.begin(), r.end(), row(dedup_[i]).begin())) return dedup_[i];
@@ -110,7 +111,8 @@ std::optional<FactId> Relation::Find(std::span<const Value> r) const {
 
 Relation::InsertResult Relation::Insert(std::span<const Value> r, double cf, Origin origin) {
   assert(r.size() == arity_ && "row arity must match the relation");
-  if (auto existing = Find(r)) return {*existing, false};
+  const std::uint64_t hash = RowHash(r);  // once: the lookup and the dedup set
+  if (auto existing = FindHashed(r, hash)) return {*existing, false};
   FactId id;
   if (!free_ids_.empty()) {
     id = free_ids_.back();
@@ -130,7 +132,7 @@ Relation::InsertResult Relation::Insert(std::span<const Value> r, double cf, Ori
   }
   ++live_;
   if ((live_ + 1) * 4 > dedup_.size() * 3) GrowDedup();
-  DedupInsert(RowHash(r), id);
+  DedupInsert(hash, id);
   for (auto& index : indices_) index->buckets[KeyHashOfFact(index->mask, id)].push_back(id);
   return {id, true};
 }
