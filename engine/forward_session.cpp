@@ -74,6 +74,13 @@ ForwardSession::ForwardSession(std::shared_ptr<const ReteNetwork> network)
   additions_.resize(std::size_t{network_->max_rank()} + 1);
   memories_.resize(network_->betas().size());
   first_memory_child_.assign(network_->betas().size(), kNoNode);
+  feeds_waiting_.assign(network_->betas().size(), 0);
+  for (NodeId n = 0; n < network_->betas().size(); ++n) {
+    for (NodeId child : network_->betas()[n].children) {
+      const BetaKind k = network_->betas()[child].kind;
+      if (k == BetaKind::kNegative || k == BetaKind::kExists || k == BetaKind::kAggregate) feeds_waiting_[n] = 1;
+    }
+  }
   for (NodeId n = 0; n < network_->betas().size(); ++n) {
     for (NodeId child : network_->betas()[n].children) {
       if (network_->betas()[child].needs_left_memory()) {
@@ -968,13 +975,15 @@ void ForwardSession::RemoveFromNetwork(FactRef f) {
 }
 
 void ForwardSession::DeleteToken(std::uint32_t id) {
+  // The root token is never deleted (a reset starts over): it is in no left memory.
+  assert(tokens_[id].node != network_->root() && "the root token is not deleted");
   while (tokens_[id].first_child != kNil) DeleteToken(tokens_[id].first_child);
   Token t = tokens_[id];
   const BetaNode& n = network_->betas()[t.node];
   const Value* frame = FramePtr(t.frame);
   for (NodeId child : n.children) {
     const BetaNode& c = network_->betas()[child];
-    if (!c.needs_left_memory() || t.node == network_->root()) continue;
+    if (!c.needs_left_memory()) continue;
     std::uint64_t key = LeftKey(c, frame);
     // O(1) for the first memory child (the token knows its entry); a walk of
     // the bucket for the others.
@@ -995,12 +1004,14 @@ void ForwardSession::DeleteToken(std::uint32_t id) {
     if (t.fact_next != kNil) tokens_[t.fact_next].fact_prev = t.fact_prev;
   }
   if (n.kind != BetaKind::kTerminal) FreeFrame(t.frame, n.frame_size);
-  if (waiting_hashed_) {
-    for (NodeId child : n.children) waiting_marks_.erase(WaitKey(child, id));
-  } else if (!waiting_.empty() || !flushing_.empty()) {
-    for (auto* list : {&waiting_, &flushing_}) {
-      for (auto& [node, token] : *list) {
-        if (token == id) node = kNoNode;
+  if (feeds_waiting_[t.node]) {
+    if (waiting_hashed_) {
+      for (NodeId child : n.children) waiting_marks_.erase(WaitKey(child, id));
+    } else {
+      for (auto* list : {&waiting_, &flushing_}) {
+        for (auto& [node, token] : *list) {
+          if (token == id) node = kNoNode;
+        }
       }
     }
   }

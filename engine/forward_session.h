@@ -375,6 +375,7 @@ class ForwardSession {
   // true if any was.
   bool FlushWaiting(std::uint32_t pending_rank);
   std::vector<std::pair<NodeId, std::uint32_t>> waiting_;
+  std::vector<std::uint8_t> feeds_waiting_;  // by beta node: has a not, exists or aggregate child
   std::vector<std::pair<NodeId, std::uint32_t>> flushing_;  // FlushWaiting's batch
   std::size_t flush_index_ = 0;                              // the entry it evaluates
   // Hashed (more than kScannedWaiting were waiting at once, until none is):
