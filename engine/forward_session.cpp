@@ -77,15 +77,10 @@ ForwardSession::ForwardSession(std::shared_ptr<const ReteNetwork> network)
   feeds_waiting_.assign(network_->betas().size(), 0);
   for (NodeId n = 0; n < network_->betas().size(); ++n) {
     for (NodeId child : network_->betas()[n].children) {
-      const BetaKind k = network_->betas()[child].kind;
-      if (k == BetaKind::kNegative || k == BetaKind::kExists || k == BetaKind::kAggregate) feeds_waiting_[n] = 1;
-    }
-  }
-  for (NodeId n = 0; n < network_->betas().size(); ++n) {
-    for (NodeId child : network_->betas()[n].children) {
-      if (network_->betas()[child].needs_left_memory()) {
-        first_memory_child_[n] = child;
-        break;
+      const BetaNode& c = network_->betas()[child];
+      if (c.needs_left_memory() && first_memory_child_[n] == kNoNode) first_memory_child_[n] = child;
+      if (c.kind == BetaKind::kNegative || c.kind == BetaKind::kExists || c.kind == BetaKind::kAggregate) {
+        feeds_waiting_[n] = 1;
       }
     }
   }
@@ -366,11 +361,6 @@ bool ForwardSession::Drain(const RunLimits* limits, RunResult* result) {
   }
 }
 
-std::uint32_t ForwardSession::LowestAdditionRank() {
-  while (lowest_addition_ < additions_.size() && additions_[lowest_addition_].empty()) ++lowest_addition_;
-  return lowest_addition_;
-}
-
 namespace {
 std::uint64_t WaitKey(NodeId node, std::uint32_t token) { return (std::uint64_t{node} << 32) | token; }
 }  // namespace
@@ -423,8 +413,7 @@ bool ForwardSession::FlushWaiting(std::uint32_t pending_rank) {
     const auto [node, token] = flushing_[flush_index_];
     // A mark that went with its token (whose id may serve another node now).
     if (node == kNoNode || (waiting_hashed_ && !waiting_marks_.count(WaitKey(node, token)))) continue;
-    const BetaNode& n = network_->betas()[node];
-    if (network_->rank(network_->alphas()[n.alpha].relation) >= pending_rank) {
+    if (InputRank(node) >= pending_rank) {
       waiting_.push_back({node, token});  // its relation is still growing
       continue;
     }
@@ -756,7 +745,7 @@ void ForwardSession::LeftActivate(NodeId node, std::uint32_t token) {
     case BetaKind::kExists:
       // Asked before the relation is complete, the answer could be taken back
       // within this round: wait for it.
-      if (network_->rank(network_->alphas()[n.alpha].relation) >= LowestAdditionRank()) {
+      if (InputRank(node) >= LowestAdditionRank()) {
         MarkWaiting(node, token);
       } else {
         Reevaluate(node, token);
@@ -858,11 +847,8 @@ void ForwardSession::Reaggregate(NodeId node, std::uint32_t token) {
   const Value* frame = FramePtr(tokens_[token].frame);
   const Relation& rel = memory_.at(network_->alphas()[n.alpha].relation);
   Aggregator aggregator(n.aggregate);
-  // Member buffers: nothing below reads them once EmitToken has copied the
-  // frame, so a nested Reaggregate (below this node) may reuse them.
-  std::vector<Value>& value_frame = aggregate_frame_;
-  value_frame.assign(std::max<std::size_t>(n.value_frame_size, 1), Value());
-  std::copy(frame, frame + network_->betas()[n.parent].frame_size, value_frame.begin());
+  const std::size_t parent_size = network_->betas()[n.parent].frame_size;
+  LocalFrame value_frame(frame, parent_size, std::max<std::size_t>(n.value_frame_size, 1));
   for (std::uint32_t e = memories_[node].right.First(LeftKey(n, frame)); e != kNoEntry; e = entries_.next(e)) {
     auto row = rel.row(entries_.item(e));
     if (!KeysMatch(n, frame, row)) continue;
@@ -870,15 +856,13 @@ void ForwardSession::Reaggregate(NodeId node, std::uint32_t token) {
       aggregator.Add(std::nullopt);
       continue;
     }
-    for (auto [col, slot] : n.value_binds) value_frame[slot] = row[col];
-    aggregator.Add(Evaluate(n.aggregate_value, value_frame));
+    for (auto [col, slot] : n.value_binds) value_frame.data()[slot] = row[col];
+    aggregator.Add(Evaluate(n.aggregate_value, value_frame.span()));
   }
   std::optional<Value> result = aggregator.Result();
   if (!result) return;
-  std::vector<Value>& out = aggregate_row_;
-  out.assign(frame, frame + network_->betas()[n.parent].frame_size);
-  out.resize(n.frame_size);
-  out[n.target] = *result;
+  LocalFrame out(frame, parent_size, n.frame_size);
+  out.data()[n.target] = *result;
   EmitToken(node, token, FactRef{0, kNoFact}, out.data(), tokens_[token].cf);
 }
 

@@ -350,19 +350,21 @@ class ForwardSession {
   // first; lowest_addition_ is at most the lowest non-empty rank.
   std::vector<OpQueue> additions_;
   std::uint32_t lowest_addition_ = 0;
+  // The lowest rank with an addition waiting (additions_.size() if none).
+  std::uint32_t LowestAdditionRank() {
+    while (lowest_addition_ < additions_.size() && additions_[lowest_addition_].empty()) ++lowest_addition_;
+    return lowest_addition_;
+  }
   // The next addition to propagate, lowest rank first; false if none.
   bool PopAddition(Op* op) {
-    for (; lowest_addition_ < additions_.size(); ++lowest_addition_) {
-      OpQueue& q = additions_[lowest_addition_];
-      if (!q.empty()) {
-        *op = q.pop_front();
-        return true;
-      }
-    }
-    return false;
+    if (LowestAdditionRank() == additions_.size()) return false;
+    *op = additions_[lowest_addition_].pop_front();
+    return true;
   }
-  // The lowest rank with an addition waiting (additions_.size() if none).
-  std::uint32_t LowestAdditionRank();
+  // The rank of the relation a node's right input reads.
+  std::uint32_t InputRank(NodeId node) const {
+    return network_->rank(network_->alphas()[network_->betas()[node].alpha].relation);
+  }
   // A node that reads a whole relation (an aggregate, `not`, `exists`) waits
   // until the relation can no longer grow in this round: its token is marked,
   // and evaluated once no addition of the relation's rank or below is
@@ -405,7 +407,6 @@ class ForwardSession {
   std::vector<Value> scratch_;
   std::vector<Value> fire_frame_;  // the frame of the firing under way
   std::vector<Value> action_row_;  // the row an assert, retract or modify action builds
-  std::vector<Value> aggregate_frame_, aggregate_row_;  // Reaggregate's buffers
   std::vector<Value> head_row_;  // the head a logical rule concludes (OnTerminal)
   std::vector<Value> program_fact_row_;  // AssertProgramFacts' row
   std::vector<std::pair<NodeId, std::uint64_t>> touched_;  // RemoveFromNetwork's nodes

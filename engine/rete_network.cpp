@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cassert>
-#include <deque>
 #include <set>
 #include <stdexcept>
 #include <unordered_map>
@@ -351,7 +350,7 @@ std::shared_ptr<const ReteNetwork> ReteNetwork::Compile(std::shared_ptr<const Pr
     net->AddBeta(std::move(terminal), "");
   }
 
-  // Recursive relations: reachable from themselves through logical rule bodies.
+  // The relations each relation's logical rules read.
   std::vector<std::vector<RelationId>> deps(p.relations.size());
   for (const RuleSpec& rule : p.rules) {
     if (rule.kind != RuleKind::kLogical) continue;
@@ -362,40 +361,25 @@ std::shared_ptr<const ReteNetwork> ReteNetwork::Compile(std::shared_ptr<const Pr
       }
     }
   }
-  net->recursive_.assign(p.relations.size(), false);
+  // What each relation's rules read, directly or through other rules: a
+  // relation is recursive if it reaches itself, and two relations share a
+  // cycle if each reaches the other.
+  std::vector<std::vector<bool>> reaches(p.relations.size(), std::vector<bool>(p.relations.size(), false));
   for (RelationId r = 0; r < p.relations.size(); ++r) {
-    std::vector<bool> seen(p.relations.size(), false);
-    std::deque<RelationId> queue(deps[r].begin(), deps[r].end());
-    while (!queue.empty() && !net->recursive_[r]) {
-      RelationId x = queue.front();
-      queue.pop_front();
-      if (x == r) net->recursive_[r] = true;
-      if (seen[x]) continue;
-      seen[x] = true;
-      queue.insert(queue.end(), deps[x].begin(), deps[x].end());
+    std::vector<RelationId> stack(deps[r].begin(), deps[r].end());
+    while (!stack.empty()) {
+      RelationId x = stack.back();
+      stack.pop_back();
+      if (reaches[r][x]) continue;
+      reaches[r][x] = true;
+      stack.insert(stack.end(), deps[x].begin(), deps[x].end());
     }
   }
+  net->recursive_.assign(p.relations.size(), false);
+  for (RelationId r = 0; r < p.relations.size(); ++r) net->recursive_[r] = reaches[r][r];
 
   // Ranks: a relation ranks above every relation its logical rules read
   // outside its own recursive cycle; a cycle's relations share one rank.
-  // Relations that read one another are recursive for both.
-  auto same_cycle = [&](RelationId a, RelationId b) {
-    if (a == b || !net->recursive_[a] || !net->recursive_[b]) return false;
-    auto reaches = [&](RelationId from, RelationId to) {
-      std::vector<bool> seen(p.relations.size(), false);
-      std::vector<RelationId> stack(deps[from].begin(), deps[from].end());
-      while (!stack.empty()) {
-        RelationId x = stack.back();
-        stack.pop_back();
-        if (x == to) return true;
-        if (seen[x]) continue;
-        seen[x] = true;
-        stack.insert(stack.end(), deps[x].begin(), deps[x].end());
-      }
-      return false;
-    };
-    return reaches(a, b) && reaches(b, a);
-  };
   struct Edge {
     RelationId head, body;
     bool cycle;
@@ -403,7 +387,7 @@ std::shared_ptr<const ReteNetwork> ReteNetwork::Compile(std::shared_ptr<const Pr
   std::vector<Edge> edges;
   for (RelationId head = 0; head < p.relations.size(); ++head) {
     for (RelationId body : deps[head]) {
-      if (body != head) edges.push_back({head, body, same_cycle(head, body)});
+      if (body != head) edges.push_back({head, body, reaches[head][body] && reaches[body][head]});
     }
   }
   net->rank_.assign(p.relations.size(), 0);
