@@ -1,142 +1,60 @@
 // `syllo serve PACK...`: the HTTP/JSON decision service (service/http/server.h).
 // `syllo decisions export|prune|count --db KB`: the decision log it keeps.
-#include <pthread.h>
-#include <signal.h>
+#include <dlfcn.h>
 
+#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <thread>
 
 #include "cli/command.h"
 #include "kb/decision_log.h"
-#include "service/http/server.h"
+#include "service/http/module/serve_entry.h"
 
 namespace syllo::cli {
 
+static_assert(service::kServeExitOk == kExitOk && service::kServeExitInputError == kExitInputError &&
+              service::kServeExitUsage == kExitUsage && service::kServeExitIoError == kExitIoError);
+
 namespace {
 
-struct ServeOptions {
-  std::vector<std::string> packs;
-  service::ServerOptions server;
-  int session_ttl = 900;
-  std::string db;
-  std::string token_file;
-  double body_limit_mib = 1;
-  double deadline_ms = 5000;
-  double watch_seconds = 1;
-  bool no_watch = false;
-  LoadOptions load;
-  service::DecisionLogOptions log;
-};
-
-// "name=a.syl,b.lua" or "a.syl" (named after the file: a).
-std::pair<std::string, std::vector<std::string>> ParsePackArg(const std::string& arg) {
-  std::string name, files = arg;
-  if (auto eq = arg.find('='); eq != std::string::npos) {
-    name = arg.substr(0, eq);
-    files = arg.substr(eq + 1);
-  }
-  std::vector<std::string> list;
-  std::size_t start = 0;
-  while (start <= files.size()) {
-    std::size_t comma = files.find(',', start);
-    if (comma == std::string::npos) comma = files.size();
-    if (comma > start) list.push_back(files.substr(start, comma - start));
-    start = comma + 1;
-  }
-  if (name.empty() && !list.empty()) name = std::filesystem::path(list.front()).stem().string();
-  return {name, list};
-}
-
-int Serve(ServeOptions& o) {
-  if (!o.token_file.empty()) {
-    std::ifstream in(o.token_file);
-    if (!in || !std::getline(in, o.server.token) || o.server.token.empty()) {
-      std::cerr << "syllo serve: cannot read a token from " << o.token_file << "\n";
-      return kExitUsage;
+// Loads libsyllo_serve.so ($SYLLO_SERVE_MODULE if set, else beside the
+// executable in an install, or in the build tree) and serves; the module stays
+// loaded until exit.
+int Serve(service::ServeOptions& o) {
+  std::vector<std::filesystem::path> candidates;
+  std::error_code ec;
+  if (const char* env = std::getenv("SYLLO_SERVE_MODULE"); env != nullptr && env[0] != '\0') {
+    candidates.push_back(env);
+  } else {
+    if (std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec); !ec) {
+      candidates.push_back(exe.parent_path() / ".." / "lib" / "syllo" / service::kServeModuleFile);
     }
-  } else if (const char* env = std::getenv("SYLLO_TOKEN"); env != nullptr && env[0] != '\0') {
-    o.server.token = env;
+    candidates.push_back(std::filesystem::path(SYLLO_SERVE_INSTALL_DIR) / service::kServeModuleFile);
+    candidates.push_back(std::filesystem::path(SYLLO_SERVE_BUILD_DIR) / service::kServeModuleFile);
   }
-  o.server.session_ttl = std::chrono::seconds(o.session_ttl);
-  o.server.body_limit = static_cast<std::size_t>(o.body_limit_mib * (1 << 20));
-  o.server.deadline_seconds = o.deadline_ms / 1000.0;
-
-  // Signals go to one thread that stops the server; block them everywhere else
-  // (threads made from here on inherit the mask).
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-
-  // The decision log's KB also holds the model registry neural predicates read.
-  o.load.models_db = o.db;
-  service::PackRegistry packs(o.load);
-  for (const std::string& arg : o.packs) {
-    auto [name, files] = ParsePackArg(arg);
-    if (name.empty() || files.empty()) {
-      std::cerr << "syllo serve: '" << arg << "' names no files (PACK is FILE or NAME=FILE[,FILE...])\n";
-      return kExitUsage;
+  std::string tried;
+  for (const std::filesystem::path& path : candidates) {
+    if (!std::filesystem::exists(path, ec)) {
+      tried += "\n  " + path.string() + " (not found)";
+      continue;
     }
-    if (Status s = packs.Add(name, files); !s.ok()) {
-      std::cerr << "syllo serve: " << s.message() << "\n";
-      return s.code() == StatusCode::kInvalidArgument ? kExitInputError
-             : s.code() == StatusCode::kAlreadyExists ? kExitUsage
-                                                       : kExitIoError;
+    // RTLD_LOCAL: the module's copy of the engine stays private to it.
+    void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (handle == nullptr) {
+      const char* why = dlerror();
+      tried += "\n  " + path.string() + ": " + (why ? why : "cannot load");
+      continue;
     }
-  }
-  service::Metrics metrics;
-  std::unique_ptr<service::DecisionLogger> logger;
-  if (!o.db.empty()) {
-    auto opened = service::DecisionLogger::Open(o.db, o.log, metrics);
-    if (!opened.ok()) {
-      std::cerr << "syllo serve: " << opened.status().message() << "\n";
-      return kExitIoError;
+    auto entry = reinterpret_cast<service::ServeEntryFn>(dlsym(handle, service::kServeEntrySymbol));
+    if (entry == nullptr) {
+      tried += "\n  " + path.string() + ": no " + service::kServeEntrySymbol;
+      continue;
     }
-    logger = std::move(opened).value();
-    o.server.log = logger.get();
+    return entry(service::kServeModuleAbi, sizeof(service::ServeOptions), &o);
   }
-  service::Server server(o.server, packs, metrics);
-  if (Status s = server.Bind(); !s.ok()) {
-    std::cerr << "syllo serve: " << s.message() << "\n";
-    return kExitIoError;
-  }
-  if (!o.no_watch) {
-    packs.Watch(std::chrono::milliseconds(static_cast<long>(o.watch_seconds * 1000)),
-                [&metrics](const std::string& pack, const Status& s) {
-                  metrics.Reload(s.ok());
-                  if (s.ok()) {
-                    std::cerr << "syllo serve: reloaded pack " << pack << "\n";
-                  } else {
-                    std::cerr << "syllo serve: pack " << pack << " changed but does not compile; still serving the previous version:\n"
-                              << s.message() << "\n";
-                  }
-                });
-  }
-  std::thread stopper([&] {
-    int sig = 0;
-    sigwait(&stop_signals, &sig);
-    server.Stop();
-  });
-  for (const auto& p : packs.All()) {
-    std::cerr << "syllo serve: pack " << p->name << " (" << p->program.relations().size() << " relations, version "
-              << p->program.version() << ")\n";
-  }
-  std::cerr << "syllo serve: listening on http://" << o.server.bind << ":" << server.port()
-            << (o.server.token.empty() ? "" : " (bearer token required)") << "\n"
-            << std::flush;
-  server.Run();
-  // Run returns after Stop (a signal) or when listening failed.
-  packs.StopWatching();
-  if (stopper.joinable()) {
-    pthread_kill(stopper.native_handle(), SIGTERM);
-    stopper.join();
-  }
-  if (logger) logger->Flush();
-  std::cerr << "syllo serve: stopped\n";
-  return kExitOk;
+  std::cerr << "syllo serve: cannot load the HTTP server module " << service::kServeModuleFile << ":" << tried
+            << "\n(it is built with syllo; reinstall or rebuild)\n";
+  return kExitIoError;
 }
 
 int Decisions(const std::string& action, const std::string& db, const kb::DecisionFilter& filter, double older_days,
@@ -178,7 +96,7 @@ int Decisions(const std::string& action, const std::string& db, const kb::Decisi
 }  // namespace
 
 void AddServeCommand(CLI::App& app, CommandContext& ctx) {
-  auto o = std::make_shared<ServeOptions>();
+  auto o = std::make_shared<service::ServeOptions>();
   CLI::App* cmd = app.add_subcommand("serve", "Serve packs as an HTTP/JSON decision service");
   cmd->add_option("packs", o->packs, "Packs to serve: FILE (named after it) or NAME=FILE[,FILE...]")->required();
   cmd->add_option("--port", o->server.port, "Port to listen on (0: any free port)")->capture_default_str();

@@ -121,5 +121,26 @@ TEST(ServeCliTest, ABusyPortIsAClearError) {
   EXPECT_NE(r.err.find("cannot listen on 127.0.0.1:" + std::to_string(first.port())), std::string::npos) << r.err;
 }
 
+// The server lives in a module (libsyllo_serve.so) so that the other commands
+// never map cpp-httplib and the OpenSSL it links.
+TEST(ServeCliTest, OtherCommandsNeverMapTheServerOrOpenSsl) {
+  CommandResult r = RunShell("LD_DEBUG=libs '" + SylloBinary() + "' run '" + SourceDir() +
+                             "/packs/loan/loan.syl' --show decision");
+  ASSERT_EQ(r.exit_code, 0) << r.err.substr(r.err.size() > 2000 ? r.err.size() - 2000 : 0);
+  ASSERT_NE(r.err.find("calling init"), std::string::npos) << "LD_DEBUG=libs printed nothing";
+  EXPECT_EQ(r.err.find("libssl"), std::string::npos) << "a run mapped OpenSSL";
+  EXPECT_EQ(r.err.find("libcrypto"), std::string::npos) << "a run mapped OpenSSL";
+  EXPECT_EQ(r.err.find("httplib"), std::string::npos) << "a run mapped cpp-httplib";
+  EXPECT_EQ(r.err.find("libsyllo_serve"), std::string::npos) << "a run loaded the serve module";
+}
+
+TEST(ServeCliTest, AMissingServerModuleIsAClearError) {
+  CommandResult r = RunShell("SYLLO_SERVE_MODULE=/nonexistent/libsyllo_serve.so '" + SylloBinary() + "' serve '" +
+                             SourceDir() + "/packs/car_diagnosis/car.syl' --port 0");
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("cannot load the HTTP server module"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("/nonexistent/libsyllo_serve.so (not found)"), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace syllo::testing
