@@ -4,10 +4,19 @@
 // every hot path (alpha tests, join keys, fact dedup). The table is process-wide
 // so that a compiled program and every session agree on ids.
 //
-// Thread safety: Intern() and Find() take a mutex; Name() is lock-free. An id is
-// only ever obtained from Intern(), whose mutex publishes the text before the id,
-// and texts never move (they live in fixed-size chunks), so Name() on any id a
-// thread holds is safe.
+// Most texts are interned for good (a program's constants, a KB's facts). A
+// text that comes with a caller's data and is new (an applicant's id in a
+// decision request) is interned *held* instead (InternHeld, by a SymbolScope):
+// its id is freed once every holder has released it, and reused, so that a
+// service answering requests with ever new strings keeps a bounded table.
+// Interning a held text for good makes it permanent; the id does not change.
+//
+// Thread safety: Intern(), InternHeld(), Release() and Find() take a mutex;
+// Name() is lock-free. An id is only ever obtained from Intern() or
+// InternHeld(), whose mutex publishes the text before the id, and texts never
+// move (they live in fixed-size chunks), so Name() on any id a thread holds is
+// safe. A freed id's slot is written again only when the id is handed out
+// again, which no holder of the old text can see: it released it.
 #pragma once
 
 #include <array>
@@ -16,6 +25,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -29,20 +39,42 @@ class SymbolTable {
  public:
   static SymbolTable& Global();
 
+  // Interns for good.
   SymbolId Intern(std::string_view text);
+  // Interns for a holder, who lists the id in `held` and later gives the list
+  // to Release. A text already interned for good keeps its id and is not listed.
+  SymbolId InternHeld(std::string_view text, std::vector<SymbolId>& held);
+  // Gives back ids InternHeld listed (each once per listing). Texts no longer
+  // held are freed in batches, their ids reused.
+  void Release(std::span<const SymbolId> held);
+
   std::optional<SymbolId> Find(std::string_view text) const;
   std::string_view Name(SymbolId id) const;
+  // Ids handed out so far (freed ones are reused before this grows).
   std::size_t size() const { return size_.load(std::memory_order_acquire); }
+  // Texts interned now: for good, held, or released but not yet freed.
+  std::size_t live() const;
 
   SymbolTable() = default;
   SymbolTable(const SymbolTable&) = delete;
   SymbolTable& operator=(const SymbolTable&) = delete;
+
+  // Released texts are freed when this many are waiting (a text released and
+  // held again in between, as a common country code is, is kept).
+  static constexpr std::size_t kFreeBatch = 4096;
 
  private:
   static constexpr std::size_t kChunkBits = 12;
   static constexpr std::size_t kChunkSize = std::size_t{1} << kChunkBits;
   static constexpr std::size_t kMaxChunks = std::size_t{1} << 14;  // 67M names; 128 KiB of pointers
   using Chunk = std::array<std::string, kChunkSize>;
+  // holds_ by id: the number of holders, or one of these.
+  static constexpr std::uint32_t kForGood = UINT32_MAX;
+  static constexpr std::uint32_t kFree = UINT32_MAX - 1;
+
+  std::string& Slot(SymbolId id) const;
+  SymbolId Add(std::string_view text, std::uint32_t holds);  // REQUIRES: mutex_ held
+  void FreeReleased();                                         // REQUIRES: mutex_ held
 
   mutable std::mutex mutex_;
   std::unordered_map<std::string_view, SymbolId> index_;  // views into chunks_
@@ -50,6 +82,27 @@ class SymbolTable {
   std::unique_ptr<std::atomic<Chunk*>[]> chunks_{new std::atomic<Chunk*>[kMaxChunks]()};
   std::vector<std::unique_ptr<Chunk>> owned_;
   std::atomic<std::size_t> size_{0};
+  std::vector<std::uint32_t> holds_;  // by id, under mutex_
+  std::vector<SymbolId> released_;    // held texts whose holders all released them (maybe held again since)
+  std::vector<SymbolId> free_ids_;    // freed, to hand out again
+};
+
+// The texts one holder (a Session) interned from its callers' data; released
+// when it goes. Everything that may still hold one of its ids (the session's
+// working memory, its solver) must be gone or reset first.
+class SymbolScope {
+ public:
+  SymbolScope() = default;
+  ~SymbolScope() { Release(); }
+  SymbolScope(const SymbolScope&) = delete;
+  SymbolScope& operator=(const SymbolScope&) = delete;
+
+  SymbolId Intern(std::string_view text) { return SymbolTable::Global().InternHeld(text, held_); }
+  void Release();
+  std::size_t held() const { return held_.size(); }
+
+ private:
+  std::vector<SymbolId> held_;
 };
 
 }  // namespace syllo::engine

@@ -223,7 +223,7 @@ Result<Explanation> Query::Explain(const Solution& solution, int max_depth) {
     return Status::InvalidArgument("the session's facts changed since this goal was asked: ask it again");
   }
   std::vector<engine::Value> row;
-  for (const auto& [name, value] : solution.bindings) row.push_back(ToEngine(value));
+  for (const auto& [name, value] : solution.bindings) row.push_back(ToEngine(value, &q.session.symbols));
   if (row.size() != q.query->variables.size()) {
     return Status::InvalidArgument("the solution does not belong to this query");
   }

@@ -24,7 +24,7 @@ std::string_view StopName(engine::StopReason reason) {
 }
 
 Result<std::vector<engine::Value>> ConvertRow(const engine::ProgramSpec& spec, engine::RelationId id,
-                                              const std::vector<Value>& row) {
+                                              const std::vector<Value>& row, engine::SymbolScope* scope) {
   const auto& columns = spec.relations[id].columns;
   if (row.size() != columns.size()) {
     return Status::InvalidArgument(spec.relations[id].name + " has " + std::to_string(columns.size()) +
@@ -36,7 +36,7 @@ Result<std::vector<engine::Value>> ConvertRow(const engine::ProgramSpec& spec, e
     if (row[i].is_none()) {
       return Status::InvalidArgument(spec.relations[id].name + "." + columns[i].name + ": a fact needs a value");
     }
-    out.push_back(ToEngine(row[i], columns[i].type));
+    out.push_back(ToEngine(row[i], columns[i].type, scope));
   }
   return out;
 }
@@ -157,7 +157,7 @@ Status Session::Assert(std::string_view relation, std::vector<Value> row, double
   const engine::ProgramSpec& spec = *impl_->program.impl()->spec;
   auto id = UserRelation(spec, relation);
   if (!id.ok()) return id.status();
-  auto values = ConvertRow(spec, *id, row);
+  auto values = ConvertRow(spec, *id, row, &impl_->symbols);
   if (!values.ok()) return values.status();
   auto added = impl_->forward->Assert(*id, std::move(values).value(), certainty);
   if (!added.ok()) return added.status();
@@ -169,7 +169,7 @@ Status Session::Retract(std::string_view relation, const std::vector<Value>& row
   const engine::ProgramSpec& spec = *impl_->program.impl()->spec;
   auto id = UserRelation(spec, relation);
   if (!id.ok()) return id.status();
-  auto values = ConvertRow(spec, *id, row);
+  auto values = ConvertRow(spec, *id, row, &impl_->symbols);
   if (!values.ok()) return values.status();
   const engine::Relation& rel = impl_->forward->memory().at(*id);
   auto fact = rel.Find(*values);
@@ -215,7 +215,7 @@ Result<Explanation> Session::Explain(const Fact& fact, int max_depth) const {
   const engine::ProgramSpec& spec = *impl_->program.impl()->spec;
   auto id = UserRelation(spec, fact.relation);
   if (!id.ok()) return id.status();
-  auto values = ConvertRow(spec, *id, fact.values);
+  auto values = ConvertRow(spec, *id, fact.values, &impl_->symbols);
   if (!values.ok()) return values.status();
   auto f = impl_->forward->memory().at(*id).Find(*values);
   if (!f) return Status::NotFound(engine::FormatAtom(spec, *id, *values) + " is not in working memory");

@@ -16,6 +16,7 @@
 
 #include "engine/consultation.h"
 #include "engine/forward_session.h"
+#include "engine/symbol_table.h"
 #include "learners/model_predicates.h"
 #include "engine/solver.h"
 #include "scripting/lua_pack.h"
@@ -38,6 +39,10 @@ struct Session::Impl {
   explicit Impl(const Program& p);
   ~Impl();
 
+  // The strings and symbols of the caller's facts that were new: released
+  // when the session ends, so a service seeing ever new ids stays bounded.
+  // First, so that it goes last: every member below may hold their ids.
+  engine::SymbolScope symbols;
   Program program;
   std::unique_ptr<scripting::PackHost> host;
   Status host_status;  // why there is no host, when the program needs one

@@ -39,28 +39,35 @@ Value FromEngine(const engine::Value& v) {
   return Value();
 }
 
-engine::Value ToEngine(const Value& v) {
+namespace {
+engine::Value Text(std::string_view text, engine::ValueKind kind, engine::SymbolScope* scope) {
+  engine::SymbolId id = scope != nullptr ? scope->Intern(text) : engine::SymbolTable::Global().Intern(text);
+  return kind == engine::ValueKind::kSymbol ? engine::Value::Symbol(id) : engine::Value::String(id);
+}
+}  // namespace
+
+engine::Value ToEngine(const Value& v, engine::SymbolScope* scope) {
   switch (v.kind()) {
     case Value::Kind::kNone: return engine::Value();
     case Value::Kind::kInt: return engine::Value::Int(v.as_int());
     case Value::Kind::kFloat: return engine::Value::Float(v.as_float());
     case Value::Kind::kBool: return engine::Value::Bool(v.as_bool());
-    case Value::Kind::kSymbol: return engine::Value::MakeSymbol(v.text());
-    case Value::Kind::kString: return engine::Value::MakeString(v.text());
+    case Value::Kind::kSymbol: return Text(v.text(), engine::ValueKind::kSymbol, scope);
+    case Value::Kind::kString: return Text(v.text(), engine::ValueKind::kString, scope);
     case Value::Kind::kTensor:
       return engine::Value::Tensor(engine::TensorPool::Global().Intern(v.tensor_data(), v.tensor_shape()));
   }
   return engine::Value();
 }
 
-engine::Value ToEngine(const Value& v, const engine::ColumnType& column) {
+engine::Value ToEngine(const Value& v, const engine::ColumnType& column, engine::SymbolScope* scope) {
   if (column.kind == engine::ValueKind::kSymbol && v.kind() == Value::Kind::kString) {
-    return engine::Value::MakeSymbol(v.text());
+    return Text(v.text(), engine::ValueKind::kSymbol, scope);
   }
   if (column.kind == engine::ValueKind::kString && v.kind() == Value::Kind::kSymbol) {
-    return engine::Value::MakeString(v.text());
+    return Text(v.text(), engine::ValueKind::kString, scope);
   }
-  return ToEngine(v);
+  return ToEngine(v, scope);
 }
 
 }  // namespace syllo

@@ -3,6 +3,7 @@
 
 #include <thread>
 
+#include "engine/symbol_table.h"
 #include "syllo/syllo.h"
 
 namespace syllo {
@@ -140,6 +141,46 @@ TEST(SessionTest, RunawayRulesStopAtTheirLimitAndCanGoOn) {
 // A program keeps the storage of its finished sessions for the next ones: a
 // new session must still start with nothing but the program's facts, however
 // the last one ended (stopped at a limit, mid-way through firing).
+// A service decides for ever new ids: the strings a session brought are
+// released when it ends, and the symbol table reuses their ids instead of
+// growing by one per request (it would hold every id ever seen).
+TEST(SessionTest, NewStringsOfEndedSessionsDoNotGrowTheSymbolTable) {
+  Program p = Load(kOrders);
+  Session kept(p);  // holds its strings throughout
+  ASSERT_TRUE(kept.Assert("order", {Value::String("kept-order"), Value::Int(5), Value::Symbol("kept-land")}).ok());
+  ASSERT_TRUE(kept.Run().ok());
+
+  auto decide = [&](int i) {
+    Session s(p);
+    const std::string id = "request-" + std::to_string(i);
+    EXPECT_TRUE(s.Assert("order", {Value::String(id), Value::Int(i % 2000), Value::Symbol("land-" + std::to_string(i))}).ok());
+    ASSERT_TRUE(s.Run().ok());
+    auto approved = s.Facts("approved");
+    ASSERT_TRUE(approved.ok());
+    // The answer is about this request's id, whatever id its text got.
+    ASSERT_EQ(approved->size(), i % 2000 > 1000 ? 0u : 1u) << id;
+    if (!approved->empty()) {
+      EXPECT_EQ((*approved)[0].values[0], Value::String(id));
+    }
+  };
+  for (int i = 0; i < 100; ++i) decide(i);
+  const std::size_t before = engine::SymbolTable::Global().size();
+  const int n = 4 * static_cast<int>(engine::SymbolTable::kFreeBatch);
+  for (int i = 100; i < 100 + n; ++i) decide(i);
+  // Two new texts a decision: without reuse the table would grow by 2n.
+  EXPECT_LT(engine::SymbolTable::Global().size() - before, 2 * engine::SymbolTable::kFreeBatch);
+
+  // The session that lived through it all still reads its own strings.
+  auto orders = kept.Facts("order");
+  ASSERT_TRUE(orders.ok());
+  ASSERT_EQ(orders->size(), 1u);
+  EXPECT_EQ((*orders)[0].values[0], Value::String("kept-order"));
+  EXPECT_EQ((*orders)[0].values[2], Value::Symbol("kept-land"));
+  auto approved = kept.Facts("approved");
+  ASSERT_EQ(approved->size(), 1u);
+  EXPECT_EQ((*approved)[0].values[0], Value::String("kept-order"));
+}
+
 TEST(SessionTest, ANewSessionStartsFreshAfterOthersEnded) {
   Program p = Load(kOrders);
   for (int round = 0; round < 3; ++round) {

@@ -1,0 +1,108 @@
+// The symbol table's held texts: freed once released by every holder, their
+// ids reused; texts interned for good never are.
+#include "engine/symbol_table.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace syllo::engine {
+namespace {
+
+// Holds and releases kFreeBatch fresh texts: a batch of released texts is freed.
+void ForceFreeBatch(SymbolTable& table, const std::string& prefix) {
+  std::vector<SymbolId> held;
+  for (std::size_t i = 0; i < SymbolTable::kFreeBatch; ++i) table.InternHeld(prefix + std::to_string(i), held);
+  table.Release(held);
+}
+
+TEST(SymbolTableTest, ReleasedTextsAreFreedAndTheirIdsReused) {
+  SymbolTable table;
+  std::vector<SymbolId> held;
+  SymbolId a = table.InternHeld("applicant-1", held);
+  EXPECT_EQ(table.Name(a), "applicant-1");
+  ASSERT_EQ(held.size(), 1u);
+  table.Release(held);
+  // One released text waits for a batch: still there, same id.
+  EXPECT_EQ(table.Find("applicant-1"), a);
+
+  ForceFreeBatch(table, "t");
+  EXPECT_FALSE(table.Find("applicant-1").has_value());
+  EXPECT_EQ(table.live(), 0u);
+  const std::size_t ids = table.size();
+  EXPECT_EQ(ids, SymbolTable::kFreeBatch + 1);
+  // New texts take freed ids: the table does not grow.
+  std::vector<SymbolId> more;
+  for (int i = 0; i < 100; ++i) {
+    SymbolId id = table.InternHeld("new-" + std::to_string(i), more);
+    EXPECT_LT(id, ids);
+    EXPECT_EQ(table.Name(id), "new-" + std::to_string(i));
+  }
+  EXPECT_EQ(table.size(), ids);
+}
+
+TEST(SymbolTableTest, TextsInternedForGoodAreNeverListedNorFreed) {
+  SymbolTable table;
+  SymbolId p = table.Intern("KP");
+  std::vector<SymbolId> held;
+  EXPECT_EQ(table.InternHeld("KP", held), p);
+  EXPECT_TRUE(held.empty());
+
+  // A held text interned for good meanwhile (a rule constant of a reloaded
+  // pack, say) keeps its id and stays after its holder releases it.
+  SymbolId q = table.InternHeld("NL", held);
+  EXPECT_EQ(table.Intern("NL"), q);
+  table.Release(held);
+  ForceFreeBatch(table, "t");
+  EXPECT_EQ(table.Find("NL"), q);
+  EXPECT_EQ(table.Name(q), "NL");
+  EXPECT_EQ(table.Find("KP"), p);
+}
+
+TEST(SymbolTableTest, ATextStaysWhileAnyHolderHoldsIt) {
+  SymbolTable table;
+  std::vector<SymbolId> first, second;
+  SymbolId x = table.InternHeld("shared", first);
+  EXPECT_EQ(table.InternHeld("shared", second), x);
+  table.Release(first);
+  ForceFreeBatch(table, "a");
+  EXPECT_EQ(table.Find("shared"), x);
+  EXPECT_EQ(table.Name(x), "shared");
+  table.Release(second);
+  ForceFreeBatch(table, "b");
+  EXPECT_FALSE(table.Find("shared").has_value());
+}
+
+TEST(SymbolTableTest, ATextHeldAgainBeforeTheBatchIsKept) {
+  SymbolTable table;
+  std::vector<SymbolId> held;
+  SymbolId de = table.InternHeld("DE", held);
+  table.Release(held);  // no holder: waits for the batch
+  held.clear();
+  EXPECT_EQ(table.InternHeld("DE", held), de);  // held again, same id
+  ForceFreeBatch(table, "t");
+  EXPECT_EQ(table.Find("DE"), de);
+  table.Release(held);
+  ForceFreeBatch(table, "u");
+  EXPECT_FALSE(table.Find("DE").has_value());
+}
+
+TEST(SymbolTableTest, AScopeReleasesWhatItInternedWhenItGoes) {
+  const std::string text = "scope-test-text-that-no-program-uses";
+  {
+    SymbolScope scope;
+    SymbolId id = scope.Intern(text);
+    EXPECT_EQ(scope.held(), 1u);
+    EXPECT_EQ(SymbolTable::Global().Name(id), text);
+  }
+  {
+    SymbolScope batch;  // a batch of released texts: frees them all
+    for (std::size_t i = 0; i < SymbolTable::kFreeBatch; ++i) batch.Intern(text + std::to_string(i));
+  }
+  EXPECT_FALSE(SymbolTable::Global().Find(text).has_value());
+  EXPECT_FALSE(SymbolTable::Global().Find(text + "0").has_value());
+}
+
+}  // namespace
+}  // namespace syllo::engine
