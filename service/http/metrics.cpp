@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include "engine/symbol_table.h"
+
 namespace syllo::service {
 
 void Metrics::Request(const std::string& route, int status, double seconds) {
@@ -53,6 +55,12 @@ std::string Metrics::Render(std::size_t sessions_active, std::uint64_t sessions_
       << "syllo_pack_reloads_total{result=\"failed\"} " << reloads_failed_ << "\n";
   out << "# HELP syllo_sessions_active Sessions open now.\n# TYPE syllo_sessions_active gauge\n"
       << "syllo_sessions_active " << sessions_active << "\n";
+  // Bounded under any traffic: texts new with a request are freed after it
+  // (engine/symbol_table.h); growth means strings kept for good (computed by
+  // rules, or constants of goals sent with requests).
+  out << "# HELP syllo_interned_texts Distinct strings and symbols interned now.\n"
+      << "# TYPE syllo_interned_texts gauge\n"
+      << "syllo_interned_texts " << engine::SymbolTable::Global().live() << "\n";
   return out.str();
 }
 

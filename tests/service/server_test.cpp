@@ -296,6 +296,8 @@ TEST(ServerTest, SessionsAreCappedAndExpire) {
   EXPECT_EQ(server.Post("/v1/sessions", json{{"pack", "car"}}).status, 201);
   auto metrics = server.Get("/metrics");
   EXPECT_NE(metrics.text.find("syllo_sessions_active 1"), std::string::npos) << metrics.text;
+  EXPECT_NE(metrics.text.find("# TYPE syllo_interned_texts gauge\nsyllo_interned_texts "), std::string::npos)
+      << metrics.text;
 }
 
 TEST(ServerTest, BearerTokenGuardsEverythingButHealthz) {
