@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "engine/module_search.h"
 #include "kb/decision_log.h"
 #include "service/http/module/serve_entry.h"
 
@@ -22,16 +23,12 @@ namespace {
 // loaded until exit.
 int Serve(service::ServeOptions& o) {
   std::vector<std::filesystem::path> candidates;
-  std::error_code ec;
   if (const char* env = std::getenv("SYLLO_SERVE_MODULE"); env != nullptr && env[0] != '\0') {
     candidates.push_back(env);
   } else {
-    if (std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec); !ec) {
-      candidates.push_back(exe.parent_path() / ".." / "lib" / "syllo" / service::kServeModuleFile);
-    }
-    candidates.push_back(std::filesystem::path(SYLLO_SERVE_INSTALL_DIR) / service::kServeModuleFile);
-    candidates.push_back(std::filesystem::path(SYLLO_SERVE_BUILD_DIR) / service::kServeModuleFile);
+    candidates = engine::ModuleCandidates(service::kServeModuleFile, SYLLO_SERVE_INSTALL_DIR, SYLLO_SERVE_BUILD_DIR);
   }
+  std::error_code ec;
   std::string tried;
   for (const std::filesystem::path& path : candidates) {
     if (!std::filesystem::exists(path, ec)) {

@@ -10,30 +10,12 @@
 #include <thread>
 #include <vector>
 
+#include "engine/module_search.h"
+
 namespace syllo::engine {
 namespace {
 
 constexpr const char* kModuleFile = "libsyllo_learners.so";
-
-std::filesystem::path ExecutableDir() {
-  std::error_code ec;
-  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? std::filesystem::path() : exe.parent_path();
-}
-
-std::vector<std::filesystem::path> Candidates() {
-  std::vector<std::filesystem::path> out;
-  if (std::filesystem::path dir = ExecutableDir(); !dir.empty()) {
-    out.push_back(dir / ".." / "lib" / "syllo" / kModuleFile);
-  }
-#ifdef SYLLO_LEARNERS_INSTALL_DIR
-  out.push_back(std::filesystem::path(SYLLO_LEARNERS_INSTALL_DIR) / kModuleFile);
-#endif
-#ifdef SYLLO_LEARNERS_BUILD_DIR
-  out.push_back(std::filesystem::path(SYLLO_LEARNERS_BUILD_DIR) / kModuleFile);
-#endif
-  return out;
-}
 
 Result<NeuralBackend*> Open(const std::string& path) {
   // LibTorch runs its own intra-op threads (OpenMP); OpenBLAS starting its
@@ -83,7 +65,8 @@ Result<NeuralBackend*> Find() {
   if (const char* env = std::getenv("SYLLO_LEARNERS_MODULE"); env != nullptr && *env != '\0') {
     return Open(env);
   }
-  std::vector<std::filesystem::path> candidates = Candidates();
+  std::vector<std::filesystem::path> candidates =
+      ModuleCandidates(kModuleFile, SYLLO_LEARNERS_INSTALL_DIR, SYLLO_LEARNERS_BUILD_DIR);
   std::string tried;
   for (const auto& path : candidates) {
     std::error_code ec;
