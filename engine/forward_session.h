@@ -275,6 +275,8 @@ class ForwardSession {
   std::uint32_t ChildAt(std::uint32_t token, NodeId node) const;
   std::size_t CountMatches(NodeId node, std::uint32_t token);
   bool RunSteps(const std::vector<Step>& steps, std::span<Value> frame) const;
+  // engine::RunSteps' host test: the session's TestHost.
+  static bool HostTestThunk(const void* session, const Step& step, std::span<const Value> frame);
   void DeleteToken(std::uint32_t token);
   void OnTerminal(std::uint32_t token);
   void OnTerminalRemoved(std::uint32_t token);

@@ -32,6 +32,12 @@ struct LoadOptions {
   // predicates (opened read-only when a model is first asked). Empty: a goal
   // or rule that needs a model is an error saying so.
   std::string models_db;
+  // A session that asserts, runs once and reads its conclusions is decided
+  // by bottom-up evaluation when the program allows it (logical rules only,
+  // boolean or fuzzy semantics; see docs/embedding.md), and moves to the Rete
+  // network on anything else. False: always the Rete network (the answers
+  // are the same; for comparing the two, or tracing).
+  bool bottom_up = true;
 };
 
 struct ColumnInfo {

@@ -55,6 +55,11 @@ Status Compile(Program::Impl& impl) {
     impl.idle_hosts.push_back(std::move(host));
   }
   impl.network = engine::ReteNetwork::Compile(impl.spec);
+  if (impl.options.bottom_up) {
+    impl.bottom_up = engine::BottomUpPlan::Make(impl.network, &impl.bottom_up_refusal);
+  } else {
+    impl.bottom_up_refusal = "turned off (LoadOptions::bottom_up)";
+  }
 
   std::string digest;
   for (std::size_t f = 0; f < loaded.sources.size(); ++f) {
@@ -180,6 +185,25 @@ void Program::Impl::ReleaseForward(std::unique_ptr<engine::ForwardSession> forwa
   forward->Reset();
   std::lock_guard lock(mutex);
   if (idle_forwards.size() < kMaxIdleForwards) idle_forwards.push_back(std::move(forward));
+}
+
+std::unique_ptr<engine::BottomUpSession> Program::Impl::AcquireBottomUp() {
+  {
+    std::lock_guard lock(mutex);
+    if (!idle_bottom_ups.empty()) {
+      auto session = std::move(idle_bottom_ups.back());
+      idle_bottom_ups.pop_back();
+      return session;
+    }
+  }
+  return std::make_unique<engine::BottomUpSession>(bottom_up);
+}
+
+void Program::Impl::ReleaseBottomUp(std::unique_ptr<engine::BottomUpSession> session) {
+  if (session == nullptr) return;
+  session->Reset();  // outside the lock: only this session's storage
+  std::lock_guard lock(mutex);
+  if (idle_bottom_ups.size() < kMaxIdleForwards) idle_bottom_ups.push_back(std::move(session));
 }
 
 Result<std::shared_ptr<const rules::CompiledQuery>> Program::Impl::CompileGoal(std::string_view goal) {

@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "engine/bottom_up.h"
 #include "engine/forward_session.h"
 #include "engine/program.h"
 #include "engine/rete_network.h"
@@ -31,6 +32,10 @@ struct Program::Impl {
   std::unique_ptr<rules::LoadedProgram> loaded;
   std::shared_ptr<engine::ProgramSpec> spec;
   std::shared_ptr<const engine::ReteNetwork> network;
+  // Null when the program needs the Rete network for every session (the
+  // reason in bottom_up_refusal) or options.bottom_up is off.
+  std::shared_ptr<const engine::BottomUpPlan> bottom_up;
+  std::string bottom_up_refusal;
   std::vector<RelationInfo> relations;
   std::string version;
   std::vector<std::string> models;
@@ -50,6 +55,10 @@ struct Program::Impl {
   // Takes a session's forward session back: reset and kept for the next one,
   // up to kMaxIdleForwards (beyond that, released).
   void ReleaseForward(std::unique_ptr<engine::ForwardSession> forward);
+  // The same for bottom-up sessions (see engine/bottom_up.h).
+  // REQUIRES: bottom_up.
+  std::unique_ptr<engine::BottomUpSession> AcquireBottomUp();
+  void ReleaseBottomUp(std::unique_ptr<engine::BottomUpSession> session);
   // A goal compiled against the program (cached by its text). The error holds
   // the diagnostics.
   Result<std::shared_ptr<const rules::CompiledQuery>> CompileGoal(std::string_view goal);
@@ -58,6 +67,7 @@ struct Program::Impl {
   std::vector<std::unique_ptr<scripting::PackHost>> idle_hosts;
   static constexpr std::size_t kMaxIdleForwards = 64;
   std::vector<std::unique_ptr<engine::ForwardSession>> idle_forwards;
+  std::vector<std::unique_ptr<engine::BottomUpSession>> idle_bottom_ups;
   std::unordered_map<std::string, std::shared_ptr<const rules::CompiledQuery>> goals;
 };
 

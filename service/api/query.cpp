@@ -130,7 +130,7 @@ struct Query::Impl {
     options.answered_unknown = [s](engine::RelationId r, std::span<const engine::Value> key) {
       return s->unknowns.count(engine::GoalKey{r, std::vector<engine::Value>(key.begin(), key.end())}) > 0;
     };
-    solver = std::make_unique<engine::Solver>(query->spec, session.forward->memory(), std::move(options));
+    solver = std::make_unique<engine::Solver>(query->spec, session.Forward().memory(), std::move(options));
     if (Status st = solver->Open(query->relation, std::vector<engine::Value>(query->variables.size())); !st.ok()) {
       return st;
     }
@@ -232,7 +232,7 @@ Result<Explanation> Query::Explain(const Solution& solution, int max_depth) {
   options.asker = &q.asker;
   options.host = q.session.host.get();
   options.neural = q.session.neural.get();
-  engine::Solver solver(q.query->spec, q.session.forward->memory(), std::move(options));
+  engine::Solver solver(q.query->spec, q.session.Forward().memory(), std::move(options));
   engine::ExplainOptions explain;
   explain.max_depth = max_depth;
   auto trees = engine::ProveHow(solver, q.query->relation, row, explain);

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <chrono>
 #include <functional>
 #include <unordered_set>
 
@@ -110,39 +111,60 @@ class JustificationTree {
 
 Session::Impl::Impl(const Program& p) : program(p) {
   Program::Impl& pi = *program.impl();
-  forward = pi.AcquireForward();
-  forward->set_output(&out);
-  forward->set_observer(&firings);
-  if (!pi.spec->neurals.empty()) {
-    neural = std::make_unique<learners::ModelPredicates>(pi.model_store);
-    forward->set_neural(neural.get());
-  }
+  if (!pi.spec->neurals.empty()) neural = std::make_unique<learners::ModelPredicates>(pi.model_store);
   auto acquired = pi.AcquireHost();
   if (acquired.ok()) {
     host = std::move(acquired).value();
   } else {
     host_status = acquired.status();
   }
-  if (host != nullptr) {
-    host->set_output(&out);
-    forward->set_host(host.get());
+  if (host != nullptr) host->set_output(&Out());
+  if (pi.bottom_up != nullptr) {
+    bottom_up = pi.AcquireBottomUp();
+  } else {
+    Forward();
   }
+}
+
+engine::ForwardSession& Session::Impl::Forward() {
+  if (forward != nullptr) return *forward;
+  Program::Impl& pi = *program.impl();
+  forward = pi.AcquireForward();
+  forward->set_output(&Out());
+  forward->set_observer(&firings);
+  if (neural != nullptr) forward->set_neural(neural.get());
+  if (host != nullptr) forward->set_host(host.get());
   // The program's own facts; they were checked when it was compiled.
   (void)forward->AssertProgramFacts();
+  if (bottom_up != nullptr) {
+    // The facts given so far, as they were given; what a run concluded from
+    // them is concluded again, with the supports an explanation reads.
+    std::vector<engine::Value> row;
+    for (const engine::BottomUpSession::Asserted& a : bottom_up->asserted()) {
+      const engine::Relation& rel = bottom_up->memory().at(a.fact.relation);
+      auto values = rel.row(a.fact.id);
+      row.assign(values.begin(), values.end());
+      (void)forward->AssertRow(a.fact.relation, row, a.certainty, rel.origin(a.fact.id));
+    }
+    if (bottom_up_ran) forward->Settle();
+    pi.ReleaseBottomUp(std::move(bottom_up));
+  }
+  return *forward;
 }
 
 Session::Impl::~Impl() {
   // The forward session goes back to the program's pool before the host: it
   // calls the host while it goes.
+  program.impl()->ReleaseBottomUp(std::move(bottom_up));
   program.impl()->ReleaseForward(std::move(forward));
   program.impl()->ReleaseHost(std::move(host));
 }
 
 void Session::Impl::KeepReplyFacts() {
   for (auto& [relation, row, cf] : reply_facts) {
-    (void)forward->Assert(relation, std::move(row), cf, engine::Origin::kUser);
+    (void)Forward().Assert(relation, std::move(row), cf, engine::Origin::kUser);
   }
-  if (!reply_facts.empty()) forward->Settle();
+  if (!reply_facts.empty()) Forward().Settle();
   reply_facts.clear();
 }
 
@@ -159,7 +181,9 @@ Status Session::Assert(std::string_view relation, std::vector<Value> row, double
   if (!id.ok()) return id.status();
   auto values = ConvertRow(spec, *id, row, &impl_->symbols);
   if (!values.ok()) return values.status();
-  auto added = impl_->forward->Assert(*id, std::move(values).value(), certainty);
+  auto added = impl_->bottom_up != nullptr && !impl_->bottom_up_ran
+                   ? impl_->bottom_up->Assert(*id, *values, certainty, engine::Origin::kAsserted)
+                   : impl_->Forward().Assert(*id, std::move(values).value(), certainty);
   if (!added.ok()) return added.status();
   ++impl_->generation;
   return Status();
@@ -171,13 +195,14 @@ Status Session::Retract(std::string_view relation, const std::vector<Value>& row
   if (!id.ok()) return id.status();
   auto values = ConvertRow(spec, *id, row, &impl_->symbols);
   if (!values.ok()) return values.status();
-  const engine::Relation& rel = impl_->forward->memory().at(*id);
+  engine::ForwardSession& forward = impl_->Forward();
+  const engine::Relation& rel = forward.memory().at(*id);
   auto fact = rel.Find(*values);
-  if (!fact || !impl_->forward->alive({*id, *fact}) || !impl_->forward->Retract({*id, *fact})) {
+  if (!fact || !forward.alive({*id, *fact}) || !forward.Retract({*id, *fact})) {
     return Status::NotFound("no fact " + engine::FormatAtom(spec, *id, *values) + " to retract");
   }
   // The forward session queues a retraction: settle, so the fact is gone now.
-  impl_->forward->Settle();
+  forward.Settle();
   ++impl_->generation;
   return Status();
 }
@@ -185,7 +210,25 @@ Status Session::Retract(std::string_view relation, const std::vector<Value>& row
 Result<RunReport> Session::Run(const RunLimits& limits) {
   if (!impl_->host_status.ok()) return impl_->host_status;
   ++impl_->generation;
-  engine::RunResult r = impl_->forward->Run({limits.max_firings, limits.timeout_seconds, limits.max_facts});
+  engine::RunLimits engine_limits{limits.max_firings, limits.timeout_seconds, limits.max_facts};
+  if (impl_->bottom_up != nullptr && !impl_->bottom_up_ran) {
+    const auto start = std::chrono::steady_clock::now();
+    std::uint64_t derivations = 0;
+    if (impl_->bottom_up->Evaluate(engine_limits, &derivations) == engine::BottomUpSession::Outcome::kConcluded) {
+      impl_->bottom_up_ran = true;
+      RunReport report;
+      report.stop = StopName(engine::StopReason::kAgendaEmpty);
+      report.derivations = derivations;
+      return report;
+    }
+    // It would reach a limit, or outgrew its budget: the Rete network runs
+    // from the facts given, in the time left.
+    if (engine_limits.timeout_seconds > 0) {
+      const double spent = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      engine_limits.timeout_seconds = std::max(engine_limits.timeout_seconds - spent, 1e-9);
+    }
+  }
+  engine::RunResult r = impl_->Forward().Run(engine_limits);
   if (r.reason == engine::StopReason::kError) return Status::InvalidArgument(r.message);
   RunReport report;
   report.stop = StopName(r.reason);
@@ -200,7 +243,7 @@ Result<std::vector<Fact>> Session::Facts(std::string_view relation) const {
   auto id = UserRelation(spec, relation);
   if (!id.ok()) return id.status();
   std::vector<Fact> out;
-  const engine::Relation& rel = impl_->forward->memory().at(*id);
+  const engine::Relation& rel = impl_->memory().at(*id);
   rel.ForEach([&](engine::FactId f) {
     Fact fact;
     fact.relation = rel.name();
@@ -217,9 +260,10 @@ Result<Explanation> Session::Explain(const Fact& fact, int max_depth) const {
   if (!id.ok()) return id.status();
   auto values = ConvertRow(spec, *id, fact.values, &impl_->symbols);
   if (!values.ok()) return values.status();
-  auto f = impl_->forward->memory().at(*id).Find(*values);
+  engine::ForwardSession& forward = impl_->Forward();
+  auto f = forward.memory().at(*id).Find(*values);
   if (!f) return Status::NotFound(engine::FormatAtom(spec, *id, *values) + " is not in working memory");
-  return JustificationTree(*impl_->forward, max_depth).Build({*id, *f}, 0);
+  return JustificationTree(forward, max_depth).Build({*id, *f}, 0);
 }
 
 std::vector<std::pair<std::string, std::uint64_t>> Session::Firings() const {
@@ -239,7 +283,11 @@ std::uint64_t Session::model_calls() const {
 std::vector<std::string> Session::ConcludingRules() const {
   const engine::ProgramSpec& spec = *impl_->program.impl()->spec;
   std::vector<bool> seen(spec.rules.size());
-  for (engine::RelationId r = 0; r < spec.relations.size(); ++r) {
+  if (impl_->bottom_up != nullptr) {
+    const auto& concluded = impl_->bottom_up->concluded();
+    for (std::size_t r = 0; r < concluded.size(); ++r) seen[r] = concluded[r] != 0;
+  }
+  for (engine::RelationId r = 0; impl_->forward != nullptr && r < spec.relations.size(); ++r) {
     const engine::Relation& rel = impl_->forward->memory().at(r);
     rel.ForEach([&](engine::FactId f) {
       if (rel.origin(f) != engine::Origin::kDerived) return;
@@ -255,9 +303,10 @@ std::vector<std::string> Session::ConcludingRules() const {
 }
 
 std::string Session::TakeOutput() {
-  std::string text = impl_->out.str();
-  impl_->out.str({});
-  impl_->out.clear();
+  if (impl_->out == nullptr) return {};
+  std::string text = impl_->out->str();
+  impl_->out->str({});
+  impl_->out->clear();
   return text;
 }
 

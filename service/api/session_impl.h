@@ -1,6 +1,13 @@
-// Session::Impl: a forward session over the program's network, the Lua host it
+// Session::Impl: the facts and conclusions of a session, the Lua host it
 // borrowed, and the state of a consultation held between HTTP calls: the
 // question waiting for an answer and the replies given.
+//
+// A session starts bottom-up when the program allows it (engine/bottom_up.h):
+// facts asserted, one Run, conclusions read, which is a decision. Anything
+// else (an assert or run after that run, a retract, a query, an explanation,
+// a limit the evaluation would reach) moves it to a forward session over the
+// program's Rete network, which takes over the facts asserted and derives
+// the conclusions again, with their supports.
 //
 // Thread safety: none, as Session.
 #pragma once
@@ -46,9 +53,18 @@ struct Session::Impl {
   Program program;
   std::unique_ptr<scripting::PackHost> host;
   Status host_status;  // why there is no host, when the program needs one
-  std::ostringstream out;
+  // What rules and Lua print; made when something may print (a forward
+  // session or a Lua host): a stream costs more to make than a decision.
+  std::unique_ptr<std::ostringstream> out;
+  std::ostream& Out() {
+    if (out == nullptr) out = std::make_unique<std::ostringstream>();
+    return *out;
+  }
   // Before forward, which calls it.
   std::unique_ptr<learners::ModelPredicates> neural;
+  // One of the two at a time: bottom_up until something needs forward.
+  std::unique_ptr<engine::BottomUpSession> bottom_up;
+  bool bottom_up_ran = false;
   std::unique_ptr<engine::ForwardSession> forward;
   FiringCounter firings;
 
@@ -67,6 +83,11 @@ struct Session::Impl {
   // query that asked them is done.
   std::vector<std::tuple<engine::RelationId, std::vector<engine::Value>, double>> reply_facts;
   void KeepReplyFacts();
+  // The forward session, made now if the session was bottom-up.
+  engine::ForwardSession& Forward();
+  const engine::WorkingMemory& memory() const {
+    return bottom_up != nullptr ? bottom_up->memory() : forward->memory();
+  }
 };
 
 }  // namespace syllo

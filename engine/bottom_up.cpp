@@ -1,0 +1,424 @@
+#include "engine/bottom_up.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+#include "engine/aggregate.h"
+#include "engine/steps.h"
+
+namespace syllo::engine {
+
+namespace {
+
+// Below this many facts a relation is scanned: cheaper than hashing a key.
+constexpr std::size_t kScanLimit = 16;
+
+bool HasHostCall(const std::vector<Step>& steps) {
+  return std::any_of(steps.begin(), steps.end(), [](const Step& s) { return s.kind == ConditionKind::kCall; });
+}
+
+// Whether a node reads a whole relation (so it must be complete first).
+bool ReadsWholeRelation(const BetaNode& n) {
+  return n.kind == BetaKind::kNegative || n.kind == BetaKind::kExists || n.kind == BetaKind::kAggregate;
+}
+
+}  // namespace
+
+// ---- the plan ----------------------------------------------------------------------
+
+std::shared_ptr<const BottomUpPlan> BottomUpPlan::Make(std::shared_ptr<const ReteNetwork> network,
+                                                       std::string* why_not) {
+  auto refuse = [&](std::string reason) -> std::shared_ptr<const BottomUpPlan> {
+    if (why_not != nullptr) *why_not = std::move(reason);
+    return nullptr;
+  };
+  const ReteNetwork& net = *network;
+  const ProgramSpec& spec = net.program();
+  const CertaintySemantics& semantics = SemanticsFor(spec.semantics);
+  if (!semantics.FoldsExactly()) {
+    return refuse("under " + std::string(SemanticsName(spec.semantics)) +
+                  " semantics a fact's certainty depends on the order of its derivations");
+  }
+  if (!spec.neurals.empty()) return refuse("neural relations are predicted in batches by the Rete session");
+  for (const AlphaNode& a : net.alphas()) {
+    if (HasHostCall(a.tests)) return refuse("a rule calls a host predicate");
+  }
+  const auto& betas = net.betas();
+  auto plan = std::shared_ptr<BottomUpPlan>(new BottomUpPlan());
+  plan->network_ = network;
+  std::vector<std::uint32_t> terminal_rank(betas.size(), 0);
+  for (NodeId id = 0; id < betas.size(); ++id) {
+    const BetaNode& n = betas[id];
+    if (n.kind == BetaKind::kCall || HasHostCall(n.steps)) return refuse("a rule calls a host predicate");
+    if (n.kind == BetaKind::kJoin && n.fact_slot != kNoSlot) return refuse("a rule binds a fact handle (`as F`)");
+    if (n.kind != BetaKind::kTerminal) continue;
+    const RuleSpec& rule = spec.rules[n.rule];
+    if (rule.kind != RuleKind::kLogical) return refuse("production rules fire from an agenda");
+    const std::uint32_t rank = net.rank(rule.head_relation);
+    terminal_rank[id] = rank;
+    if (std::find(plan->ranks_.begin(), plan->ranks_.end(), rank) == plan->ranks_.end()) plan->ranks_.push_back(rank);
+    // A negation, `exists` or aggregate must read a relation complete before
+    // its rule's rank: one of its own cycle could be taken back.
+    for (NodeId p = n.parent; p != kNoNode; p = betas[p].parent) {
+      if (ReadsWholeRelation(betas[p]) && net.rank(net.alphas()[betas[p].alpha].relation) >= rank) {
+        return refuse("rule " + rule.name + " negates or aggregates a relation of its own recursive cycle");
+      }
+    }
+  }
+  std::sort(plan->ranks_.begin(), plan->ranks_.end());
+  const std::size_t words = (betas.size() + 63) / 64;
+  // A map of nodes per rank: refuse programs for which it would be large.
+  if (plan->ranks_.size() * betas.size() > (std::size_t{1} << 22)) return refuse("too many ranks and nodes");
+  std::vector<std::vector<std::uint64_t>> on_path(plan->ranks_.size(), std::vector<std::uint64_t>(words, 0));
+  plan->recursive_rank_.assign(plan->ranks_.size(), 0);
+  for (RelationId r = 0; r < spec.relations.size(); ++r) {
+    if (!net.recursive(r)) continue;
+    auto it = std::find(plan->ranks_.begin(), plan->ranks_.end(), net.rank(r));
+    if (it == plan->ranks_.end()) continue;
+    if (spec.semantics != Semantics::kBoolean) {
+      return refuse("a recursive relation under " + std::string(SemanticsName(spec.semantics)) + " semantics");
+    }
+    plan->recursive_rank_[it - plan->ranks_.begin()] = 1;
+  }
+  for (NodeId id = 0; id < betas.size(); ++id) {
+    if (betas[id].kind != BetaKind::kTerminal) continue;
+    const std::size_t index =
+        std::find(plan->ranks_.begin(), plan->ranks_.end(), terminal_rank[id]) - plan->ranks_.begin();
+    for (NodeId p = id; p != kNoNode; p = betas[p].parent) on_path[index][p >> 6] |= std::uint64_t{1} << (p & 63);
+  }
+  auto on = [&](std::size_t rank, NodeId node) { return (on_path[rank][node >> 6] >> (node & 63)) & 1; };
+  plan->first_.resize(plan->ranks_.size());
+  plan->children_.resize(plan->ranks_.size());
+  for (std::size_t r = 0; r < plan->ranks_.size(); ++r) {
+    for (NodeId id = 0; id < betas.size(); ++id) {
+      plan->first_[r].push_back(static_cast<std::uint32_t>(plan->children_[r].size()));
+      if (!on(r, id)) continue;
+      for (NodeId c : betas[id].children) {
+        if (on(r, c)) plan->children_[r].push_back(c);
+      }
+    }
+    plan->first_[r].push_back(static_cast<std::uint32_t>(plan->children_[r].size()));
+  }
+  // Frames: a node's storage follows its parent's, so a path never reuses it.
+  plan->frame_at_.assign(betas.size(), 0);
+  plan->value_frame_at_.assign(betas.size(), 0);
+  plan->lookups_.resize(betas.size());
+  std::vector<std::uint32_t> end(betas.size(), 0);
+  for (NodeId id = 0; id < betas.size(); ++id) {
+    // Compile adds a node after its parent.
+    const BetaNode& n = betas[id];
+    const std::uint32_t base = n.parent == kNoNode ? 0 : end[n.parent];
+    const std::size_t parent_size = n.parent == kNoNode ? 0 : betas[n.parent].frame_size;
+    const std::size_t frame = std::max<std::size_t>({n.frame_size, parent_size, 1});
+    const std::size_t value = n.kind == BetaKind::kAggregate
+                                  ? std::max<std::size_t>({n.value_frame_size, parent_size, 1})
+                                  : 0;
+    plan->frame_at_[id] = base;
+    plan->value_frame_at_[id] = base + static_cast<std::uint32_t>(frame);
+    end[id] = base + static_cast<std::uint32_t>(frame + value);
+    plan->frame_buffer_size_ = std::max<std::size_t>(plan->frame_buffer_size_, end[id]);
+    if (n.kind == BetaKind::kJoin || ReadsWholeRelation(n)) {
+      JoinLookup& l = plan->lookups_[id];
+      std::vector<std::pair<std::uint16_t, VarSlot>> key;
+      for (std::size_t k = 0; k < n.left_key.size(); ++k) key.emplace_back(n.right_key[k], n.left_key[k]);
+      std::sort(key.begin(), key.end());
+      l.usable = !key.empty();
+      for (std::size_t k = 0; k < key.size(); ++k) {
+        if (key[k].first >= kMaxColumns || (k > 0 && key[k].first == key[k - 1].first)) l.usable = false;
+      }
+      if (l.usable) {
+        for (auto [col, slot] : key) {
+          l.mask |= ColumnMask{1} << col;
+          l.slots.push_back(slot);
+        }
+      }
+    }
+  }
+  plan->program_facts_.resize(spec.relations.size());
+  for (std::uint32_t i = 0; i < spec.facts.size(); ++i) plan->program_facts_[spec.facts[i].relation].push_back(i);
+  return plan;
+}
+
+// ---- the session -------------------------------------------------------------------
+
+BottomUpSession::BottomUpSession(std::shared_ptr<const BottomUpPlan> plan)
+    : plan_(std::move(plan)),
+      semantics_(SemanticsFor(plan_->program().semantics)),
+      threshold_(plan_->program().threshold) {
+  const ProgramSpec& spec = plan_->program();
+  for (const RelationSpec& r : spec.relations) (void)memory_.Declare(r.name, r.columns);
+  touched_.assign(spec.relations.size(), 0);
+  concluded_.assign(spec.rules.size(), 0);
+  frames_.assign(plan_->frame_buffer_size_, Value());
+  candidates_.resize(plan_->network().betas().size());
+  for (RelationId r = 0; r < spec.relations.size(); ++r) touched_list_.push_back(r);
+  Reset();
+}
+
+void BottomUpSession::Touch(RelationId relation) {
+  if (touched_[relation]) return;
+  touched_[relation] = 1;
+  touched_list_.push_back(relation);
+}
+
+void BottomUpSession::Reset() {
+  // Only what changed goes back: the program's facts of relations nobody
+  // touched stay stored, so a small decision resets in a few steps.
+  const ProgramSpec& spec = plan_->program();
+  for (RelationId r : touched_list_) {
+    Relation& rel = memory_.at(r);
+    live_facts_ -= std::min(live_facts_, rel.size());
+    rel.Clear();
+    std::vector<Value> row;
+    for (std::uint32_t i : plan_->program_facts_[r]) {
+      const FactSpec& f = spec.facts[i];
+      row.assign(f.values.begin(), f.values.end());
+      // Checked when the program was compiled.
+      if (!rel.Conform(row).ok()) continue;
+      if (rel.Insert(row, f.certainty, Origin::kAsserted).inserted) ++live_facts_;
+    }
+    touched_[r] = 0;
+  }
+  touched_list_.clear();
+  asserted_.clear();
+  std::fill(concluded_.begin(), concluded_.end(), 0);
+}
+
+Result<FactRef> BottomUpSession::Assert(RelationId relation, std::span<Value> row, double certainty,
+                                        Origin origin) {
+  if (relation >= memory_.relation_count()) return Status::NotFound("no relation with id " + std::to_string(relation));
+  Relation& rel = memory_.at(relation);
+  if (Status s = rel.Conform(row); !s.ok()) return s;
+  if (!std::isfinite(certainty) || certainty < -1.0 || certainty > 1.0) {
+    return Status::InvalidArgument("certainty of a " + rel.name() + " fact must be in [-1, 1]");
+  }
+  auto res = rel.Insert(row, certainty, origin);
+  FactRef f{relation, res.id};
+  if (res.inserted) {
+    ++live_facts_;
+    Touch(relation);
+    asserted_.push_back({f, certainty});
+  }
+  return f;
+}
+
+void BottomUpSession::CheckBudget() {
+  if (work_ > kWorkBudget) {
+    gave_up_ = true;
+    return;
+  }
+  next_check_ = std::min(work_ + 1024, kWorkBudget + 1);
+  if (limits_->timeout_seconds > 0 && Clock::now() > deadline_) gave_up_ = true;
+}
+
+BottomUpSession::Outcome BottomUpSession::Evaluate(const RunLimits& limits, std::uint64_t* derivations) {
+  limits_ = &limits;
+  gave_up_ = false;
+  work_ = 0;
+  next_check_ = 1024;
+  if (limits.timeout_seconds > 0) {
+    deadline_ = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                   std::chrono::duration<double>(limits.timeout_seconds));
+  }
+  if (limits.max_facts != 0 && live_facts_ > limits.max_facts) return Outcome::kGaveUp;
+  const ReteNetwork& net = plan_->network();
+  std::uint64_t total = 0;
+  for (std::size_t i = 0; i < plan_->ranks_.size(); ++i) {
+    first_ = &plan_->first_[i];
+    children_ = &plan_->children_[i];
+    // A recursive cycle runs until a pass changes nothing; that last pass
+    // meets every complete match once, which is what the count is.
+    do {
+      changed_ = false;
+      pass_derivations_ = 0;
+      Children(net.root(), frames_.data(), semantics_.True());
+      if (gave_up_) return Outcome::kGaveUp;
+    } while (plan_->recursive_rank_[i] && changed_);
+    total += pass_derivations_;
+  }
+  *derivations = total;
+  return Outcome::kConcluded;
+}
+
+BottomUpSession::Candidates BottomUpSession::Find(NodeId node, const Value* parent_frame, const Relation& rel) {
+  const BottomUpPlan::JoinLookup& l = plan_->lookups_[node];
+  // Ids as of now: in a recursive pass, facts this join concludes are met
+  // by the next pass.
+  if (rel.size() <= kScanLimit || !l.usable) return {nullptr, rel.capacity()};
+  std::vector<FactId>& out = candidates_[node];
+  std::array<Value, 8> small;
+  std::vector<Value> large;
+  Value* key = small.data();
+  if (l.slots.size() > small.size()) {
+    large.resize(l.slots.size());
+    key = large.data();
+  }
+  for (std::size_t k = 0; k < l.slots.size(); ++k) key[k] = parent_frame[l.slots[k]];
+  auto found = rel.Lookup(l.mask, {key, l.slots.size()});
+  out.assign(found.begin(), found.end());
+  return {out.data(), static_cast<FactId>(out.size())};
+}
+
+void BottomUpSession::Enter(NodeId node, const Value* parent_frame, double cf) {
+  if (!Spend(1)) return;
+  const BetaNode& n = plan_->network().betas()[node];
+  switch (n.kind) {
+    case BetaKind::kJoin:
+      Join(node, parent_frame, cf);
+      return;
+    case BetaKind::kNegative:
+    case BetaKind::kExists:
+      if (AnyMatch(node, parent_frame) == (n.kind == BetaKind::kExists)) Children(node, parent_frame, cf);
+      return;
+    case BetaKind::kAggregate:
+      Aggregate(node, parent_frame, cf);
+      return;
+    case BetaKind::kFilter: {
+      const std::size_t parent_size = plan_->network().betas()[n.parent].frame_size;
+      const std::size_t size = std::max<std::size_t>({n.frame_size, parent_size, 1});
+      Value* frame = frames_.data() + plan_->frame_at_[node];
+      std::copy(parent_frame, parent_frame + parent_size, frame);
+      std::fill(frame + parent_size, frame + size, Value());
+      if (RunSteps(n.steps, {frame, size})) Children(node, frame, cf);
+      return;
+    }
+    case BetaKind::kGenerate: {
+      const std::size_t parent_size = plan_->network().betas()[n.parent].frame_size;
+      Value* frame = frames_.data() + plan_->frame_at_[node];
+      std::copy(parent_frame, parent_frame + parent_size, frame);
+      for (const Value& v : n.set) {
+        frame[n.target] = v;
+        Children(node, frame, cf);
+        if (gave_up_) return;
+      }
+      return;
+    }
+    case BetaKind::kTerminal:
+      Conclude(node, parent_frame, cf);
+      return;
+    case BetaKind::kRoot:
+    case BetaKind::kCall:
+      return;  // the plan refuses host calls; the root has no parent
+  }
+}
+
+void BottomUpSession::Join(NodeId node, const Value* parent_frame, double cf) {
+  const ReteNetwork& net = plan_->network();
+  const BetaNode& n = net.betas()[node];
+  const AlphaNode& alpha = net.alphas()[n.alpha];
+  const Relation& rel = memory_.at(alpha.relation);
+  const std::size_t parent_size = net.betas()[n.parent].frame_size;
+  Value* frame = frames_.data() + plan_->frame_at_[node];
+  const Candidates candidates = Find(node, parent_frame, rel);
+  if (!Spend(candidates.count)) return;
+  for (FactId k = 0; k < candidates.count; ++k) {
+    const FactId id = candidates[k];
+    if (!Counts(rel, id)) continue;
+    // Read again per fact: a conclusion below may have grown the relation.
+    auto row = rel.row(id);
+    if (!AlphaPasses(alpha, row)) continue;
+    bool keys = true;
+    for (std::size_t i = 0; i < n.left_key.size() && keys; ++i) keys = parent_frame[n.left_key[i]] == row[n.right_key[i]];
+    if (!keys) continue;
+    std::copy(parent_frame, parent_frame + parent_size, frame);
+    for (auto [col, slot] : n.binds) frame[slot] = row[col];
+    if (n.certainty_slot != kNoSlot) frame[n.certainty_slot] = Value::Float(rel.certainty(id));
+    if (!n.steps.empty() && !RunSteps(n.steps, {frame, n.frame_size})) continue;
+    Children(node, frame, semantics_.Conjunction(cf, rel.certainty(id)));
+    if (gave_up_) return;
+  }
+}
+
+bool BottomUpSession::AnyMatch(NodeId node, const Value* parent_frame) {
+  const ReteNetwork& net = plan_->network();
+  const BetaNode& n = net.betas()[node];
+  const AlphaNode& alpha = net.alphas()[n.alpha];
+  const Relation& rel = memory_.at(alpha.relation);
+  const Candidates candidates = Find(node, parent_frame, rel);
+  if (!Spend(candidates.count)) return false;
+  for (FactId k = 0; k < candidates.count; ++k) {
+    const FactId id = candidates[k];
+    if (!Counts(rel, id)) continue;
+    auto row = rel.row(id);
+    if (!AlphaPasses(alpha, row)) continue;
+    bool keys = true;
+    for (std::size_t i = 0; i < n.left_key.size() && keys; ++i) keys = parent_frame[n.left_key[i]] == row[n.right_key[i]];
+    if (keys) return true;
+  }
+  return false;
+}
+
+void BottomUpSession::Aggregate(NodeId node, const Value* parent_frame, double cf) {
+  const ReteNetwork& net = plan_->network();
+  const BetaNode& n = net.betas()[node];
+  const AlphaNode& alpha = net.alphas()[n.alpha];
+  const Relation& rel = memory_.at(alpha.relation);
+  const std::size_t parent_size = net.betas()[n.parent].frame_size;
+  // The value is computed on the parent's frame with the fact's columns bound.
+  const std::size_t value_size = std::max<std::size_t>({n.value_frame_size, parent_size, 1});
+  Value* value_frame = frames_.data() + plan_->value_frame_at_[node];
+  std::copy(parent_frame, parent_frame + parent_size, value_frame);
+  std::fill(value_frame + parent_size, value_frame + value_size, Value());
+  Aggregator aggregator(n.aggregate);
+  const Candidates candidates = Find(node, parent_frame, rel);
+  if (!Spend(candidates.count)) return;
+  for (FactId k = 0; k < candidates.count; ++k) {
+    const FactId id = candidates[k];
+    if (!Counts(rel, id)) continue;
+    auto row = rel.row(id);
+    if (!AlphaPasses(alpha, row)) continue;
+    bool keys = true;
+    for (std::size_t i = 0; i < n.left_key.size() && keys; ++i) keys = parent_frame[n.left_key[i]] == row[n.right_key[i]];
+    if (!keys) continue;
+    if (n.aggregate == AggregateFn::kCount) {
+      aggregator.Add(std::nullopt);
+      continue;
+    }
+    for (auto [col, slot] : n.value_binds) value_frame[slot] = row[col];
+    aggregator.Add(engine::Evaluate(n.aggregate_value, {value_frame, value_size}));
+  }
+  std::optional<Value> result = aggregator.Result();
+  if (!result) return;
+  const std::size_t size = std::max<std::size_t>({n.frame_size, parent_size, 1});
+  Value* frame = frames_.data() + plan_->frame_at_[node];
+  std::copy(parent_frame, parent_frame + parent_size, frame);
+  std::fill(frame + parent_size, frame + size, Value());
+  frame[n.target] = *result;
+  Children(node, frame, cf);
+}
+
+void BottomUpSession::Conclude(NodeId node, const Value* frame, double cf) {
+  const BetaNode& n = plan_->network().betas()[node];
+  const RuleSpec& rule = plan_->program().rules[n.rule];
+  if (!semantics_.Fires(cf)) return;
+  std::span<const Value> view(frame, n.frame_size);
+  head_row_.clear();
+  for (const Expr& e : rule.head_args) {
+    auto v = engine::Evaluate(e, view);
+    if (!v) return;  // an expression that fails concludes nothing
+    head_row_.push_back(*v);
+  }
+  Relation& rel = memory_.at(rule.head_relation);
+  if (!rel.Conform(head_row_).ok()) return;
+  const double conclusion = semantics_.Apply(cf, rule.certainty);
+  ++pass_derivations_;
+  auto res = rel.Insert(head_row_, conclusion, Origin::kDerived);
+  if (res.inserted) {
+    ++live_facts_;
+    Touch(rule.head_relation);
+    changed_ = true;
+    if (limits_->max_facts != 0 && live_facts_ > limits_->max_facts) gave_up_ = true;
+  } else {
+    // The evidence folds into what the fact has (exact under this semantics).
+    const double folded = semantics_.Combine(rel.certainty(res.id), conclusion);
+    if (folded != rel.certainty(res.id)) {
+      rel.set_certainty(res.id, folded);
+      Touch(rule.head_relation);
+      changed_ = true;
+    }
+  }
+  if (rel.origin(res.id) == Origin::kDerived) concluded_[n.rule] = 1;
+}
+
+}  // namespace syllo::engine

@@ -1,0 +1,180 @@
+// Bottom-up evaluation: a program's logical rules concluded once, to their
+// fixpoint, over the facts a session was given. That is what a decision
+// service does per request (assert the applicant, run, read the decision),
+// and for it the Rete session's tokens, memories and support lists are work
+// that nothing reads: no fact will be added or retracted afterwards.
+//
+// The evaluator walks the compiled Rete network itself as nested loops, one
+// rank of the logical rules' dependency order at a time: when it reaches a
+// rank, every relation a `not`, `exists` or aggregate of that rank reads is
+// complete. Joins read the relation's facts (through a hash index on the join
+// columns once a relation is large), so a match is decided by the same alpha
+// tests, join keys and steps as in the Rete session, and certainties by the
+// same semantics. Its conclusions are the Rete session's, and so is their
+// count. What it does not keep is any state to update them with, or their
+// justifications: a session that goes on after its run (asserts, retracts,
+// queries, explains) hands its facts to a ForwardSession (syllo::Session
+// does that), which derives the same conclusions again with their supports.
+//
+// It takes programs whose rules are all logical (no production rule, host
+// call or neural relation), under a semantics whose evidence folds exactly
+// (boolean or fuzzy), with no `not`, `exists` or aggregate inside a
+// recursive cycle; a recursive cycle (boolean only) is iterated until nothing
+// changes. It gives up, leaving the work to the Rete session, when a run
+// limit would be reached or the work outgrows a small budget (large fact
+// sets, where the Rete session's memories pay off).
+//
+// Thread safety: a plan is immutable and shared; a session is not.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "engine/certainty.h"
+#include "engine/forward_session.h"
+#include "engine/rete_network.h"
+#include "engine/working_memory.h"
+#include "syllo/status.h"
+
+namespace syllo::engine {
+
+class BottomUpPlan {
+ public:
+  // The plan for the network's program; null, with the reason in `why_not`,
+  // when it needs the Rete session.
+  static std::shared_ptr<const BottomUpPlan> Make(std::shared_ptr<const ReteNetwork> network, std::string* why_not);
+
+  const ReteNetwork& network() const { return *network_; }
+  const ProgramSpec& program() const { return network_->program(); }
+
+ private:
+  friend class BottomUpSession;
+  BottomUpPlan() = default;
+
+  // How a join finds its facts in a large relation: an index on the key
+  // columns, in column order, with the frame slot each is read from.
+  struct JoinLookup {
+    bool usable = false;
+    ColumnMask mask = 0;
+    std::vector<VarSlot> slots;  // by set bit of mask, in column order
+  };
+
+  std::shared_ptr<const ReteNetwork> network_;
+  // The ranks that conclude something, ascending; and by rank, whether it is
+  // a recursive cycle, and which beta nodes lead to a terminal of a rule
+  // concluding at it (one bit per node).
+  std::vector<std::uint32_t> ranks_;
+  std::vector<std::uint8_t> recursive_rank_;
+  // By rank: the children of each beta node that lead to a terminal of a
+  // rule concluding at that rank (children_[rank][first_[rank][node] ..
+  // first_[rank][node + 1])).
+  std::vector<std::vector<std::uint32_t>> first_;
+  std::vector<std::vector<NodeId>> children_;
+  // Where each beta node's frame (and an aggregate's value frame) lives in
+  // a session's frame buffer: nodes on one path never share storage.
+  std::vector<std::uint32_t> frame_at_, value_frame_at_;
+  std::size_t frame_buffer_size_ = 0;
+  std::vector<JoinLookup> lookups_;  // by beta node
+  // The program's facts, by relation (indices into ProgramSpec::facts).
+  std::vector<std::vector<std::uint32_t>> program_facts_;
+};
+
+class BottomUpSession {
+ public:
+  explicit BottomUpSession(std::shared_ptr<const BottomUpPlan> plan);
+
+  // Back to a new session: the program's facts and nothing else (storage kept).
+  void Reset();
+
+  const BottomUpPlan& plan() const { return *plan_; }
+  const WorkingMemory& memory() const { return memory_; }
+
+  // Stores a fact as ForwardSession::AssertRow does (conformed in place, the
+  // certainty checked; a fact already there stays as it was).
+  Result<FactRef> Assert(RelationId relation, std::span<Value> row, double certainty, Origin origin);
+  // The facts asserted since the reset, in order, with the certainty each
+  // was given (a conclusion may have added to it), for a ForwardSession to
+  // take over.
+  struct Asserted {
+    FactRef fact;
+    double certainty = 1.0;
+  };
+  const std::vector<Asserted>& asserted() const { return asserted_; }
+
+  enum class Outcome { kConcluded, kGaveUp };
+  // Concludes everything, counting the derivations (complete matches of
+  // logical rules) into *derivations. kGaveUp when `limits` would stop the
+  // run or the budget is spent: the session's conclusions are then partial,
+  // and the caller runs the Rete session instead.
+  Outcome Evaluate(const RunLimits& limits, std::uint64_t* derivations);
+
+  // By rule: whether it concluded a fact that nothing asserted.
+  const std::vector<std::uint8_t>& concluded() const { return concluded_; }
+
+  // Work units (facts looked at, nodes entered) one evaluation may take.
+  static constexpr std::uint64_t kWorkBudget = 1 << 16;
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  void Touch(RelationId relation);
+  // Enters the node's children on the current rank's paths, given its frame.
+  void Children(NodeId node, const Value* frame, double cf) {
+    for (std::uint32_t i = (*first_)[node], end = (*first_)[node + 1]; i < end && !gave_up_; ++i) {
+      Enter((*children_)[i], frame, cf);
+    }
+  }
+  void Enter(NodeId node, const Value* parent_frame, double cf);
+  void Join(NodeId node, const Value* parent_frame, double cf);
+  void Aggregate(NodeId node, const Value* parent_frame, double cf);
+  bool AnyMatch(NodeId node, const Value* parent_frame);
+  void Conclude(NodeId node, const Value* frame, double cf);
+  // The candidate facts of a join, negation, exists or aggregate: every id
+  // of the relation when it is small (ids[k] = k), else the ids an index
+  // lookup gives (copied: a deeper node may look up the same relation).
+  struct Candidates {
+    const FactId* ids = nullptr;  // null: every id below count
+    FactId count = 0;
+    FactId operator[](FactId k) const { return ids == nullptr ? k : ids[k]; }
+  };
+  Candidates Find(NodeId node, const Value* parent_frame, const Relation& rel);
+  bool Counts(const Relation& rel, FactId id) const {
+    return rel.alive(id) && engine::Counts(semantics_, threshold_, rel.certainty(id));
+  }
+  // Spends work; false once the evaluation gave up.
+  bool Spend(std::uint64_t units) {
+    work_ += units;
+    if (work_ >= next_check_) CheckBudget();
+    return !gave_up_;
+  }
+  void CheckBudget();
+
+  std::shared_ptr<const BottomUpPlan> plan_;
+  const CertaintySemantics& semantics_;
+  const double threshold_;
+  WorkingMemory memory_;
+  std::vector<std::uint8_t> touched_;  // by relation: changed since the reset
+  std::vector<RelationId> touched_list_;
+  std::vector<Asserted> asserted_;
+  std::vector<std::uint8_t> concluded_;
+  std::vector<Value> frames_;
+  std::vector<std::vector<FactId>> candidates_;  // by beta node
+  std::vector<Value> head_row_;
+  std::size_t live_facts_ = 0;
+
+  // One evaluation's state.
+  const std::vector<std::uint32_t>* first_ = nullptr;
+  const std::vector<NodeId>* children_ = nullptr;
+  const RunLimits* limits_ = nullptr;
+  Clock::time_point deadline_;
+  std::uint64_t work_ = 0, next_check_ = 0;
+  std::uint64_t pass_derivations_ = 0;
+  bool changed_ = false;
+  bool gave_up_ = false;
+};
+
+}  // namespace syllo::engine
