@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <optional>
 
 #include "engine/aggregate.h"
 #include "engine/steps.h"
@@ -10,9 +11,6 @@
 namespace syllo::engine {
 
 namespace {
-
-// Below this many facts a relation is scanned: cheaper than hashing a key.
-constexpr std::size_t kScanLimit = 16;
 
 bool HasHostCall(const std::vector<Step>& steps) {
   return std::any_of(steps.begin(), steps.end(), [](const Step& s) { return s.kind == ConditionKind::kCall; });
@@ -26,6 +24,68 @@ bool ReadsWholeRelation(const BetaNode& n) {
 }  // namespace
 
 // ---- the plan ----------------------------------------------------------------------
+
+BottomUpPlan::AlphaTests BottomUpPlan::CompileAlphaTests(const AlphaNode& alpha) {
+  AlphaTests out;
+  for (const auto& [col, v] : alpha.constants) {
+    ColumnTest t;
+    t.kind = ColumnTest::Kind::kIdentical;
+    t.column = col;
+    t.constant = v;
+    out.tests.push_back(t);
+  }
+  for (const auto& [a, b] : alpha.equalities) {
+    ColumnTest t;
+    t.kind = ColumnTest::Kind::kSameAs;
+    t.column = a;
+    t.other = b;
+    out.tests.push_back(t);
+  }
+  // Which column each slot of the test frame holds.
+  auto column_of = [&](VarSlot slot) -> std::optional<std::uint16_t> {
+    for (auto [col, s] : alpha.test_binds) {
+      if (s == slot) return col;
+    }
+    return std::nullopt;
+  };
+  for (const Step& step : alpha.tests) {
+    ColumnTest t;
+    const bool lhs_var = step.lhs.op == ExprOp::kVar, rhs_var = step.rhs.op == ExprOp::kVar;
+    const bool lhs_const = step.lhs.op == ExprOp::kConst, rhs_const = step.rhs.op == ExprOp::kConst;
+    if (step.kind == ConditionKind::kCompare && lhs_var && (rhs_var || rhs_const)) {
+      auto col = column_of(step.lhs.slot);
+      if (!col) return {};
+      t.column = *col;
+      if (rhs_var) {
+        auto other = column_of(step.rhs.slot);
+        if (!other) return {};
+        t.kind = ColumnTest::Kind::kWithColumn;
+        t.other = *other;
+      } else {
+        t.constant = step.rhs.constant;
+      }
+    } else if (step.kind == ConditionKind::kCompare && lhs_const && rhs_var) {
+      auto col = column_of(step.rhs.slot);
+      if (!col) return {};
+      t.column = *col;
+      t.constant = step.lhs.constant;
+      t.constant_first = true;
+    } else if (step.kind == ConditionKind::kMember && step.target == kNoSlot && lhs_var) {
+      auto col = column_of(step.lhs.slot);
+      if (!col) return {};
+      t.kind = ColumnTest::Kind::kMember;
+      t.column = *col;
+      t.set = &step.set;
+      t.negated = step.negated;
+    } else {
+      return {};
+    }
+    t.op = step.op;
+    out.tests.push_back(t);
+  }
+  out.direct = true;
+  return out;
+}
 
 std::shared_ptr<const BottomUpPlan> BottomUpPlan::Make(std::shared_ptr<const ReteNetwork> network,
                                                        std::string* why_not) {
@@ -64,6 +124,15 @@ std::shared_ptr<const BottomUpPlan> BottomUpPlan::Make(std::shared_ptr<const Ret
       if (ReadsWholeRelation(betas[p]) && net.rank(net.alphas()[betas[p].alpha].relation) >= rank) {
         return refuse("rule " + rule.name + " negates or aggregates a relation of its own recursive cycle");
       }
+    }
+  }
+  // The Rete session concludes a rule whose body starts with a test, a set
+  // or a negation rather than a fact when a session starts, before any run;
+  // leave such programs to it, so that what a session shows when stays one.
+  for (NodeId c : betas[net.root()].children) {
+    if (betas[c].kind != BetaKind::kJoin && betas[c].kind != BetaKind::kAggregate) {
+      return refuse("a rule's body starts with a test, a set or a negation: the Rete session concludes it when a "
+                    "session starts");
     }
   }
   std::sort(plan->ranks_.begin(), plan->ranks_.end());
@@ -135,6 +204,7 @@ std::shared_ptr<const BottomUpPlan> BottomUpPlan::Make(std::shared_ptr<const Ret
       }
     }
   }
+  for (const AlphaNode& a : net.alphas()) plan->alpha_tests_.push_back(CompileAlphaTests(a));
   plan->program_facts_.resize(spec.relations.size());
   for (std::uint32_t i = 0; i < spec.facts.size(); ++i) plan->program_facts_[spec.facts[i].relation].push_back(i);
   return plan;
@@ -225,6 +295,7 @@ BottomUpSession::Outcome BottomUpSession::Evaluate(const RunLimits& limits, std:
   const ReteNetwork& net = plan_->network();
   std::uint64_t total = 0;
   for (std::size_t i = 0; i < plan_->ranks_.size(); ++i) {
+    recursive_now_ = plan_->recursive_rank_[i] != 0;
     first_ = &plan_->first_[i];
     children_ = &plan_->children_[i];
     // A recursive cycle runs until a pass changes nothing; that last pass
@@ -241,11 +312,8 @@ BottomUpSession::Outcome BottomUpSession::Evaluate(const RunLimits& limits, std:
   return Outcome::kConcluded;
 }
 
-BottomUpSession::Candidates BottomUpSession::Find(NodeId node, const Value* parent_frame, const Relation& rel) {
+BottomUpSession::Candidates BottomUpSession::Lookup(NodeId node, const Value* parent_frame, const Relation& rel) {
   const BottomUpPlan::JoinLookup& l = plan_->lookups_[node];
-  // Ids as of now: in a recursive pass, facts this join concludes are met
-  // by the next pass.
-  if (rel.size() <= kScanLimit || !l.usable) return {nullptr, rel.capacity()};
   std::vector<FactId>& out = candidates_[node];
   std::array<Value, 8> small;
   std::vector<Value> large;
@@ -303,6 +371,41 @@ void BottomUpSession::Enter(NodeId node, const Value* parent_frame, double cf) {
   }
 }
 
+bool BottomUpSession::Passes(std::uint32_t alpha_id, std::span<const Value> row) const {
+  const BottomUpPlan::AlphaTests& compiled = plan_->alpha_tests_[alpha_id];
+  if (!compiled.direct) return AlphaPasses(plan_->network().alphas()[alpha_id], row);
+  using Kind = BottomUpPlan::ColumnTest::Kind;
+  for (const BottomUpPlan::ColumnTest& t : compiled.tests) {
+    const Value& x = row[t.column];
+    switch (t.kind) {
+      case Kind::kIdentical:
+        if (x != t.constant) return false;
+        break;
+      case Kind::kSameAs:
+        if (x != row[t.other]) return false;
+        break;
+      case Kind::kWithConstant:
+        if (!(t.constant_first ? CompareQuick(t.op, t.constant, x) : CompareQuick(t.op, x, t.constant))) return false;
+        break;
+      case Kind::kWithColumn:
+        if (!CompareQuick(t.op, x, row[t.other])) return false;
+        break;
+      case Kind::kMember: {
+        bool in = false;
+        for (const Value& e : *t.set) {
+          if (CompareQuick(CmpOp::kEq, e, x)) {
+            in = true;
+            break;
+          }
+        }
+        if (in == t.negated) return false;
+        break;
+      }
+    }
+  }
+  return true;
+}
+
 void BottomUpSession::Join(NodeId node, const Value* parent_frame, double cf) {
   const ReteNetwork& net = plan_->network();
   const BetaNode& n = net.betas()[node];
@@ -317,7 +420,7 @@ void BottomUpSession::Join(NodeId node, const Value* parent_frame, double cf) {
     if (!Counts(rel, id)) continue;
     // Read again per fact: a conclusion below may have grown the relation.
     auto row = rel.row(id);
-    if (!AlphaPasses(alpha, row)) continue;
+    if (!Passes(n.alpha, row)) continue;
     bool keys = true;
     for (std::size_t i = 0; i < n.left_key.size() && keys; ++i) keys = parent_frame[n.left_key[i]] == row[n.right_key[i]];
     if (!keys) continue;
@@ -341,7 +444,7 @@ bool BottomUpSession::AnyMatch(NodeId node, const Value* parent_frame) {
     const FactId id = candidates[k];
     if (!Counts(rel, id)) continue;
     auto row = rel.row(id);
-    if (!AlphaPasses(alpha, row)) continue;
+    if (!Passes(n.alpha, row)) continue;
     bool keys = true;
     for (std::size_t i = 0; i < n.left_key.size() && keys; ++i) keys = parent_frame[n.left_key[i]] == row[n.right_key[i]];
     if (keys) return true;
@@ -367,7 +470,7 @@ void BottomUpSession::Aggregate(NodeId node, const Value* parent_frame, double c
     const FactId id = candidates[k];
     if (!Counts(rel, id)) continue;
     auto row = rel.row(id);
-    if (!AlphaPasses(alpha, row)) continue;
+    if (!Passes(n.alpha, row)) continue;
     bool keys = true;
     for (std::size_t i = 0; i < n.left_key.size() && keys; ++i) keys = parent_frame[n.left_key[i]] == row[n.right_key[i]];
     if (!keys) continue;
@@ -395,9 +498,15 @@ void BottomUpSession::Conclude(NodeId node, const Value* frame, double cf) {
   std::span<const Value> view(frame, n.frame_size);
   head_row_.clear();
   for (const Expr& e : rule.head_args) {
-    auto v = engine::Evaluate(e, view);
-    if (!v) return;  // an expression that fails concludes nothing
-    head_row_.push_back(*v);
+    if (e.op == ExprOp::kVar) {
+      head_row_.push_back(view[e.slot]);
+    } else if (e.op == ExprOp::kConst) {
+      head_row_.push_back(e.constant);
+    } else {
+      auto v = engine::Evaluate(e, view);
+      if (!v) return;  // an expression that fails concludes nothing
+      head_row_.push_back(*v);
+    }
   }
   Relation& rel = memory_.at(rule.head_relation);
   if (!rel.Conform(head_row_).ok()) return;
@@ -413,6 +522,10 @@ void BottomUpSession::Conclude(NodeId node, const Value* frame, double cf) {
     // The evidence folds into what the fact has (exact under this semantics).
     const double folded = semantics_.Combine(rel.certainty(res.id), conclusion);
     if (folded != rel.certainty(res.id)) {
+      // In a recursive cycle the Rete session has passed the fact on at its
+      // old certainty already, and takes back and redoes what it matched:
+      // leave it the run, so the count of derivations stays its own.
+      if (recursive_now_) gave_up_ = true;
       rel.set_certainty(res.id, folded);
       Touch(rule.head_relation);
       changed_ = true;

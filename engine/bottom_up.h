@@ -19,10 +19,14 @@
 // It takes programs whose rules are all logical (no production rule, host
 // call or neural relation), under a semantics whose evidence folds exactly
 // (boolean or fuzzy), with no `not`, `exists` or aggregate inside a
-// recursive cycle; a recursive cycle (boolean only) is iterated until nothing
-// changes. It gives up, leaving the work to the Rete session, when a run
-// limit would be reached or the work outgrows a small budget (large fact
-// sets, where the Rete session's memories pay off).
+// recursive cycle, and no rule whose body starts with anything but a fact or
+// an aggregate (the Rete session concludes those when a session starts); a
+// recursive cycle (boolean only) is iterated until nothing changes. It gives
+// up, leaving the work to the Rete session, when a run limit would be
+// reached, when the work outgrows a small budget (large fact sets, where the
+// Rete session's memories pay off), or when a conclusion raises the
+// certainty of a fact of a recursive cycle (given below 1: the Rete session
+// redoes the matches it had made with it, and counts them again).
 //
 // Thread safety: a plan is immutable and shared; a session is not.
 #pragma once
@@ -63,7 +67,28 @@ class BottomUpPlan {
     std::vector<VarSlot> slots;  // by set bit of mask, in column order
   };
 
+  // An alpha node's tests read straight off the fact's row, when each is a
+  // comparison of a column with a constant or another column, or a
+  // column's membership in a set (most are): no test frame, no call.
+  struct ColumnTest {
+    // kIdentical, kSameAs: the alpha node's constants and repeated columns
+    // (identity, as AlphaPasses); the others its tests (Compare).
+    enum class Kind : std::uint8_t { kIdentical, kSameAs, kWithConstant, kWithColumn, kMember } kind = Kind::kWithConstant;
+    CmpOp op = CmpOp::kEq;
+    bool constant_first = false;  // kWithConstant: `constant op column`
+    bool negated = false;         // kMember: `not in`
+    std::uint16_t column = 0, other = 0;
+    Value constant;
+    const std::vector<Value>* set = nullptr;
+  };
+  struct AlphaTests {
+    bool direct = false;  // false: run AlphaPasses
+    std::vector<ColumnTest> tests;
+  };
+  static AlphaTests CompileAlphaTests(const AlphaNode& alpha);
+
   std::shared_ptr<const ReteNetwork> network_;
+  std::vector<AlphaTests> alpha_tests_;  // by alpha node
   // The ranks that conclude something, ascending; and by rank, whether it is
   // a recursive cycle, and which beta nodes lead to a terminal of a rule
   // concluding at it (one bit per node).
@@ -132,6 +157,8 @@ class BottomUpSession {
   void Join(NodeId node, const Value* parent_frame, double cf);
   void Aggregate(NodeId node, const Value* parent_frame, double cf);
   bool AnyMatch(NodeId node, const Value* parent_frame);
+  // AlphaPasses, read straight off the row when the plan could compile it.
+  bool Passes(std::uint32_t alpha, std::span<const Value> row) const;
   void Conclude(NodeId node, const Value* frame, double cf);
   // The candidate facts of a join, negation, exists or aggregate: every id
   // of the relation when it is small (ids[k] = k), else the ids an index
@@ -141,7 +168,15 @@ class BottomUpSession {
     FactId count = 0;
     FactId operator[](FactId k) const { return ids == nullptr ? k : ids[k]; }
   };
-  Candidates Find(NodeId node, const Value* parent_frame, const Relation& rel);
+  Candidates Find(NodeId node, const Value* parent_frame, const Relation& rel) {
+    // Ids as of now: in a recursive pass, facts this join concludes are met
+    // by the next pass.
+    if (rel.size() <= kScanLimit || !plan_->lookups_[node].usable) return {nullptr, rel.capacity()};
+    return Lookup(node, parent_frame, rel);
+  }
+  Candidates Lookup(NodeId node, const Value* parent_frame, const Relation& rel);
+  // Below this many facts a relation is scanned: cheaper than hashing a key.
+  static constexpr std::size_t kScanLimit = 16;
   bool Counts(const Relation& rel, FactId id) const {
     return rel.alive(id) && engine::Counts(semantics_, threshold_, rel.certainty(id));
   }
@@ -174,6 +209,7 @@ class BottomUpSession {
   std::uint64_t work_ = 0, next_check_ = 0;
   std::uint64_t pass_derivations_ = 0;
   bool changed_ = false;
+  bool recursive_now_ = false;  // the rank under way is a recursive cycle
   bool gave_up_ = false;
 };
 

@@ -243,27 +243,12 @@ std::optional<Value> Evaluate(const Expr& e, std::span<const Value> frame) {
   return std::nullopt;
 }
 
-namespace {
-template <typename T>
-bool Ordered(CmpOp op, T x, T y) {
-  switch (op) {
-    case CmpOp::kEq: return x == y;
-    case CmpOp::kNe: return x != y;
-    case CmpOp::kLt: return x < y;
-    case CmpOp::kLe: return x <= y;
-    case CmpOp::kGt: return x > y;
-    case CmpOp::kGe: return x >= y;
-  }
-  return false;
-}
-}  // namespace
-
 bool Compare(CmpOp op, const Value& a, const Value& b) {
   // Two ints or two floats, the tests of most rules, compare directly.
   if (a.kind() == b.kind()) {
-    if (a.kind() == ValueKind::kInt) return Ordered(op, a.as_int(), b.as_int());
+    if (a.kind() == ValueKind::kInt) return detail::Ordered(op, a.as_int(), b.as_int());
     if (a.kind() == ValueKind::kFloat && !std::isnan(a.as_float()) && !std::isnan(b.as_float())) {
-      return Ordered(op, a.as_float(), b.as_float());
+      return detail::Ordered(op, a.as_float(), b.as_float());
     }
   }
   if (a.is_number() && b.is_number()) {

@@ -52,4 +52,31 @@ enum class CmpOp : std::uint8_t { kEq, kNe, kLt, kLe, kGt, kGe };
 // kinds only by identity for = and !=. Ordering across kinds does not hold.
 bool Compare(CmpOp op, const Value& a, const Value& b);
 
+namespace detail {
+template <typename T>
+inline bool Ordered(CmpOp op, T x, T y) {
+  switch (op) {
+    case CmpOp::kEq: return x == y;
+    case CmpOp::kNe: return x != y;
+    case CmpOp::kLt: return x < y;
+    case CmpOp::kLe: return x <= y;
+    case CmpOp::kGt: return x > y;
+    case CmpOp::kGe: return x >= y;
+  }
+  return false;
+}
+}  // namespace detail
+
+// Compare, with its commonest cases (two ints, two floats that are not NaN)
+// inline: the tests of a rule run for every fact that reaches them.
+inline bool CompareQuick(CmpOp op, const Value& a, const Value& b) {
+  if (a.kind() == b.kind()) {
+    if (a.kind() == ValueKind::kInt) return detail::Ordered(op, a.as_int(), b.as_int());
+    if (a.kind() == ValueKind::kFloat && a.as_float() == a.as_float() && b.as_float() == b.as_float()) {
+      return detail::Ordered(op, a.as_float(), b.as_float());
+    }
+  }
+  return Compare(op, a, b);
+}
+
 }  // namespace syllo::engine

@@ -414,7 +414,11 @@ bool ForwardSession::FlushWaiting(std::uint32_t pending_rank) {
     const auto [node, token] = flushing_[flush_index_];
     // A mark that went with its token (whose id may serve another node now).
     if (node == kNoNode || (waiting_hashed_ && !waiting_marks_.count(WaitKey(node, token)))) continue;
-    if (InputRank(node) >= pending_rank) {
+    // What the evaluations before this one concluded or took back counts
+    // too: a negation evaluated here may have concluded a fact the next
+    // aggregate reads, which must then wait for it.
+    const std::uint32_t pending = removals_.empty() ? std::min(pending_rank, LowestAdditionRank()) : 0;
+    if (InputRank(node) >= pending) {
       waiting_.push_back({node, token});  // its relation is still growing
       continue;
     }

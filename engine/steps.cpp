@@ -21,7 +21,7 @@ bool RunSteps(const std::vector<Step>& steps, std::span<Value> frame, const void
       case ConditionKind::kCompare: {
         // `X < 18`, `A = B`: operands read straight off the frame.
         if (IsLeaf(s.lhs) && IsLeaf(s.rhs)) {
-          if (!Compare(s.op, Leaf(s.lhs, view), Leaf(s.rhs, view))) return false;
+          if (!CompareQuick(s.op, Leaf(s.lhs, view), Leaf(s.rhs, view))) return false;
           break;
         }
         auto a = Evaluate(s.lhs, view);

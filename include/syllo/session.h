@@ -59,7 +59,7 @@ class Session {
 
   // Adds a fact (checked against the relation's declaration: the error names
   // the relation and the column). Forward chaining sees it at the next Run.
-  Status Assert(std::string_view relation, std::vector<Value> row, double certainty = 1.0);
+  Status Assert(std::string_view relation, const std::vector<Value>& row, double certainty = 1.0);
   // Removes a fact given to the session; NotFound if there is none.
   Status Retract(std::string_view relation, const std::vector<Value>& row);
 

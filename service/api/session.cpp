@@ -175,7 +175,7 @@ Session& Session::operator=(Session&&) noexcept = default;
 
 const Program& Session::program() const { return impl_->program; }
 
-Status Session::Assert(std::string_view relation, std::vector<Value> row, double certainty) {
+Status Session::Assert(std::string_view relation, const std::vector<Value>& row, double certainty) {
   const engine::ProgramSpec& spec = *impl_->program.impl()->spec;
   auto id = UserRelation(spec, relation);
   if (!id.ok()) return id.status();
