@@ -25,7 +25,7 @@ bool ReadsWholeRelation(const BetaNode& n) {
 
 // ---- the plan ----------------------------------------------------------------------
 
-BottomUpPlan::AlphaTests BottomUpPlan::CompileAlphaTests(const AlphaNode& alpha) {
+BottomUpPlan::AlphaTests BottomUpPlan::CompileAlphaTests(const AlphaNode& alpha, const RelationSpec& relation) {
   AlphaTests out;
   for (const auto& [col, v] : alpha.constants) {
     ColumnTest t;
@@ -81,6 +81,12 @@ BottomUpPlan::AlphaTests BottomUpPlan::CompileAlphaTests(const AlphaNode& alpha)
       return {};
     }
     t.op = step.op;
+    // A float column against an int constant (`Dti <= 20`): compared as
+    // doubles either way (CompareValues), so as two floats, inline.
+    if (t.kind == ColumnTest::Kind::kWithConstant && t.constant.kind() == ValueKind::kInt &&
+        relation.columns[t.column].type.kind == ValueKind::kFloat) {
+      t.constant = Value::Float(static_cast<double>(t.constant.as_int()));
+    }
     out.tests.push_back(t);
   }
   out.direct = true;
@@ -204,7 +210,7 @@ std::shared_ptr<const BottomUpPlan> BottomUpPlan::Make(std::shared_ptr<const Ret
       }
     }
   }
-  for (const AlphaNode& a : net.alphas()) plan->alpha_tests_.push_back(CompileAlphaTests(a));
+  for (const AlphaNode& a : net.alphas()) plan->alpha_tests_.push_back(CompileAlphaTests(a, spec.relations[a.relation]));
   plan->program_facts_.resize(spec.relations.size());
   for (std::uint32_t i = 0; i < spec.facts.size(); ++i) plan->program_facts_[spec.facts[i].relation].push_back(i);
   return plan;

@@ -85,7 +85,7 @@ class BottomUpPlan {
     bool direct = false;  // false: run AlphaPasses
     std::vector<ColumnTest> tests;
   };
-  static AlphaTests CompileAlphaTests(const AlphaNode& alpha);
+  static AlphaTests CompileAlphaTests(const AlphaNode& alpha, const RelationSpec& relation);
 
   std::shared_ptr<const ReteNetwork> network_;
   std::vector<AlphaTests> alpha_tests_;  // by alpha node

@@ -72,8 +72,12 @@ inline bool Ordered(CmpOp op, T x, T y) {
 inline bool CompareQuick(CmpOp op, const Value& a, const Value& b) {
   if (a.kind() == b.kind()) {
     if (a.kind() == ValueKind::kInt) return detail::Ordered(op, a.as_int(), b.as_int());
-    if (a.kind() == ValueKind::kFloat && a.as_float() == a.as_float() && b.as_float() == b.as_float()) {
-      return detail::Ordered(op, a.as_float(), b.as_float());
+    if (a.kind() == ValueKind::kFloat) {
+      if (a.as_float() == a.as_float() && b.as_float() == b.as_float()) {
+        return detail::Ordered(op, a.as_float(), b.as_float());
+      }
+    } else if (op == CmpOp::kEq || op == CmpOp::kNe) {
+      return (a == b) == (op == CmpOp::kEq);  // symbols, strings, bools: identity
     }
   }
   return Compare(op, a, b);
