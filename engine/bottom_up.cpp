@@ -175,6 +175,26 @@ std::shared_ptr<const BottomUpPlan> BottomUpPlan::Make(std::shared_ptr<const Ret
     }
     plan->first_[r].push_back(static_cast<std::uint32_t>(plan->children_[r].size()));
   }
+  // The root's joins by relation, per rank; its other children apart.
+  plan->root_groups_.resize(plan->ranks_.size());
+  plan->root_others_.resize(plan->ranks_.size());
+  for (std::size_t r = 0; r < plan->ranks_.size(); ++r) {
+    for (NodeId c : betas[net.root()].children) {
+      if (!on(r, c)) continue;
+      if (betas[c].kind != BetaKind::kJoin) {
+        plan->root_others_[r].push_back(c);
+        continue;
+      }
+      const RelationId rel = net.alphas()[betas[c].alpha].relation;
+      auto it = std::find_if(plan->root_groups_[r].begin(), plan->root_groups_[r].end(),
+                             [&](const RootGroup& g) { return g.relation == rel; });
+      if (it == plan->root_groups_[r].end()) {
+        plan->root_groups_[r].push_back({rel, {}});
+        it = plan->root_groups_[r].end() - 1;
+      }
+      it->joins.push_back(c);
+    }
+  }
   // Frames: a node's storage follows its parent's, so a path never reuses it.
   plan->frame_at_.assign(betas.size(), 0);
   plan->value_frame_at_.assign(betas.size(), 0);
@@ -211,6 +231,35 @@ std::shared_ptr<const BottomUpPlan> BottomUpPlan::Make(std::shared_ptr<const Ret
     }
   }
   for (const AlphaNode& a : net.alphas()) plan->alpha_tests_.push_back(CompileAlphaTests(a, spec.relations[a.relation]));
+  // Heads whose every value is a constant or a column of the same type:
+  // they conform by construction.
+  plan->head_typed_.assign(betas.size(), 0);
+  for (NodeId id = 0; id < betas.size(); ++id) {
+    if (betas[id].kind != BetaKind::kTerminal) continue;
+    const RuleSpec& rule = spec.rules[betas[id].rule];
+    const auto& columns = spec.relations[rule.head_relation].columns;
+    auto same = [](const ColumnType& a, ValueKind k) { return a.kind == k && k != ValueKind::kTensor; };
+    bool typed = rule.head_args.size() == columns.size();
+    for (std::size_t i = 0; typed && i < rule.head_args.size(); ++i) {
+      const Expr& e = rule.head_args[i];
+      if (e.op == ExprOp::kConst) {
+        typed = same(columns[i].type, e.constant.kind());
+      } else if (e.op == ExprOp::kVar) {
+        // The join that binds the slot, and its column's type.
+        std::optional<ValueKind> kind;
+        for (NodeId p = betas[id].parent; p != kNoNode && !kind; p = betas[p].parent) {
+          if (betas[p].kind != BetaKind::kJoin) continue;
+          for (auto [col, slot] : betas[p].binds) {
+            if (slot == e.slot) kind = spec.relations[net.alphas()[betas[p].alpha].relation].columns[col].type.kind;
+          }
+        }
+        typed = kind.has_value() && same(columns[i].type, *kind);
+      } else {
+        typed = false;
+      }
+    }
+    plan->head_typed_[id] = typed ? 1 : 0;
+  }
   plan->program_facts_.resize(spec.relations.size());
   for (std::uint32_t i = 0; i < spec.facts.size(); ++i) plan->program_facts_[spec.facts[i].relation].push_back(i);
   return plan;
@@ -298,7 +347,6 @@ BottomUpSession::Outcome BottomUpSession::Evaluate(const RunLimits& limits, std:
                                    std::chrono::duration<double>(limits.timeout_seconds));
   }
   if (limits.max_facts != 0 && live_facts_ > limits.max_facts) return Outcome::kGaveUp;
-  const ReteNetwork& net = plan_->network();
   std::uint64_t total = 0;
   for (std::size_t i = 0; i < plan_->ranks_.size(); ++i) {
     recursive_now_ = plan_->recursive_rank_[i] != 0;
@@ -309,7 +357,10 @@ BottomUpSession::Outcome BottomUpSession::Evaluate(const RunLimits& limits, std:
     do {
       changed_ = false;
       pass_derivations_ = 0;
-      Children(net.root(), frames_.data(), semantics_.True());
+      RootJoins(plan_->root_groups_[i]);
+      for (NodeId node : plan_->root_others_[i]) {
+        if (!gave_up_) Enter(node, frames_.data(), semantics_.True());
+      }
       if (gave_up_) return Outcome::kGaveUp;
     } while (plan_->recursive_rank_[i] && changed_);
     total += pass_derivations_;
@@ -377,7 +428,8 @@ void BottomUpSession::Enter(NodeId node, const Value* parent_frame, double cf) {
   }
 }
 
-bool BottomUpSession::Passes(std::uint32_t alpha_id, std::span<const Value> row) const {
+// Inlined: it runs for every fact every join meets, and a call costs as much as its tests.
+[[gnu::always_inline]] inline bool BottomUpSession::Passes(std::uint32_t alpha_id, std::span<const Value> row) const {
   const BottomUpPlan::AlphaTests& compiled = plan_->alpha_tests_[alpha_id];
   if (!compiled.direct) return AlphaPasses(plan_->network().alphas()[alpha_id], row);
   using Kind = BottomUpPlan::ColumnTest::Kind;
@@ -415,27 +467,49 @@ bool BottomUpSession::Passes(std::uint32_t alpha_id, std::span<const Value> row)
 void BottomUpSession::Join(NodeId node, const Value* parent_frame, double cf) {
   const ReteNetwork& net = plan_->network();
   const BetaNode& n = net.betas()[node];
-  const AlphaNode& alpha = net.alphas()[n.alpha];
-  const Relation& rel = memory_.at(alpha.relation);
-  const std::size_t parent_size = net.betas()[n.parent].frame_size;
-  Value* frame = frames_.data() + plan_->frame_at_[node];
+  const Relation& rel = memory_.at(net.alphas()[n.alpha].relation);
   const Candidates candidates = Find(node, parent_frame, rel);
   if (!Spend(candidates.count)) return;
-  for (FactId k = 0; k < candidates.count; ++k) {
+  for (FactId k = 0; k < candidates.count && !gave_up_; ++k) {
     const FactId id = candidates[k];
-    if (!Counts(rel, id)) continue;
-    // Read again per fact: a conclusion below may have grown the relation.
-    auto row = rel.row(id);
-    if (!Passes(n.alpha, row)) continue;
-    bool keys = true;
-    for (std::size_t i = 0; i < n.left_key.size() && keys; ++i) keys = parent_frame[n.left_key[i]] == row[n.right_key[i]];
-    if (!keys) continue;
-    std::copy(parent_frame, parent_frame + parent_size, frame);
-    for (auto [col, slot] : n.binds) frame[slot] = row[col];
-    if (n.certainty_slot != kNoSlot) frame[n.certainty_slot] = Value::Float(rel.certainty(id));
-    if (!n.steps.empty() && !RunSteps(n.steps, {frame, n.frame_size})) continue;
-    Children(node, frame, semantics_.Conjunction(cf, rel.certainty(id)));
-    if (gave_up_) return;
+    if (Counts(rel, id)) JoinFact(node, n, parent_frame, cf, rel, id);
+  }
+}
+
+void BottomUpSession::JoinFact(NodeId node, const BetaNode& n, const Value* parent_frame, double cf,
+                               const Relation& rel, FactId id) {
+  // Read here: a conclusion since may have grown the relation.
+  auto row = rel.row(id);
+  if (!Passes(n.alpha, row)) return;
+  for (std::size_t i = 0; i < n.left_key.size(); ++i) {
+    if (parent_frame[n.left_key[i]] != row[n.right_key[i]]) return;
+  }
+  const std::size_t parent_size = plan_->network().betas()[n.parent].frame_size;
+  Value* frame = frames_.data() + plan_->frame_at_[node];
+  std::copy(parent_frame, parent_frame + parent_size, frame);
+  for (auto [col, slot] : n.binds) frame[slot] = row[col];
+  if (n.certainty_slot != kNoSlot) frame[n.certainty_slot] = Value::Float(rel.certainty(id));
+  if (!n.steps.empty() && !RunSteps(n.steps, {frame, n.frame_size})) return;
+  Children(node, frame, semantics_.Conjunction(cf, rel.certainty(id)));
+}
+
+void BottomUpSession::RootJoins(const std::vector<BottomUpPlan::RootGroup>& groups) {
+  // A relation's facts read once for all the joins of the rank that start
+  // with it (the rules over an applicant: one fact, dozens of rules).
+  const ReteNetwork& net = plan_->network();
+  const Value* root_frame = frames_.data();
+  const double cf = semantics_.True();
+  for (const BottomUpPlan::RootGroup& g : groups) {
+    const Relation& rel = memory_.at(g.relation);
+    const FactId count = rel.capacity();  // as of now, as Find
+    if (!Spend(std::uint64_t{count} * g.joins.size())) return;
+    for (FactId id = 0; id < count; ++id) {
+      if (!Counts(rel, id)) continue;
+      for (NodeId node : g.joins) {
+        JoinFact(node, net.betas()[node], root_frame, cf, rel, id);
+        if (gave_up_) return;
+      }
+    }
   }
 }
 
@@ -515,7 +589,7 @@ void BottomUpSession::Conclude(NodeId node, const Value* frame, double cf) {
     }
   }
   Relation& rel = memory_.at(rule.head_relation);
-  if (!rel.Conform(head_row_).ok()) return;
+  if (!plan_->head_typed_[node] && !rel.Conform(head_row_).ok()) return;
   const double conclusion = semantics_.Apply(cf, rule.certainty);
   ++pass_derivations_;
   auto res = rel.Insert(head_row_, conclusion, Origin::kDerived);

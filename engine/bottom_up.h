@@ -99,11 +99,22 @@ class BottomUpPlan {
   // first_[rank][node + 1])).
   std::vector<std::vector<std::uint32_t>> first_;
   std::vector<std::vector<NodeId>> children_;
+  // By rank: the root's children on its paths, the joins grouped by the
+  // relation they read (each fact is read once for all of them).
+  struct RootGroup {
+    RelationId relation = 0;
+    std::vector<NodeId> joins;
+  };
+  std::vector<std::vector<RootGroup>> root_groups_;
+  std::vector<std::vector<NodeId>> root_others_;
   // Where each beta node's frame (and an aggregate's value frame) lives in
   // a session's frame buffer: nodes on one path never share storage.
   std::vector<std::uint32_t> frame_at_, value_frame_at_;
   std::size_t frame_buffer_size_ = 0;
   std::vector<JoinLookup> lookups_;  // by beta node
+  // By terminal node: its head needs no Relation::Conform (every value a
+  // constant or a join's column of the head column's type).
+  std::vector<std::uint8_t> head_typed_;
   // The program's facts, by relation (indices into ProgramSpec::facts).
   std::vector<std::vector<std::uint32_t>> program_facts_;
 };
@@ -155,6 +166,10 @@ class BottomUpSession {
   }
   void Enter(NodeId node, const Value* parent_frame, double cf);
   void Join(NodeId node, const Value* parent_frame, double cf);
+  // One fact of a join's relation, counted: its tests, keys and bindings,
+  // then the node's children.
+  void JoinFact(NodeId node, const BetaNode& n, const Value* parent_frame, double cf, const Relation& rel, FactId id);
+  void RootJoins(const std::vector<BottomUpPlan::RootGroup>& groups);
   void Aggregate(NodeId node, const Value* parent_frame, double cf);
   bool AnyMatch(NodeId node, const Value* parent_frame);
   // AlphaPasses, read straight off the row when the plan could compile it.

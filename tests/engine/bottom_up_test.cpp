@@ -450,6 +450,27 @@ r(neg_test, A) :- m(A, _, _, _, _), not (m(B, A, X, _, _), X > 3, B != A).
 r(exists_test, A) :- m(A, B, _, _, _), exists (m(B, _, X, _, _), 1 <= X).
 )";
 
+// Heads whose values need widening (an int into a float column, from a
+// constant and from a join's column) against heads whose values fit as they
+// are: the same facts, stored as floats where the column says so.
+TEST(BottomUp, HeadsWidenIntsIntoFloatColumns) {
+  const char* text = R"(
+pragma semantics boolean.
+relation order(id: int, qty: int, note: string).
+relation weight(id: int, kg: float).
+relation tagged(id: int, note: string, level: int).
+weight(Id, Q) :- order(Id, Q, _).
+weight(Id, 2) :- order(Id, _, "heavy").
+tagged(Id, N, 1) :- order(Id, _, N).
+)";
+  std::vector<Given> g = {{"order", {I(1), I(3), Value::MakeString("heavy")}},
+                          {"order", {I(2), I(5), Value::MakeString("light")}}};
+  ExpectSameAsRete(text, g);
+  Outcome o = RunBottomUp(PlanOf(CompileText(text)), g);
+  ASSERT_EQ(CountFacts(o.facts, "weight"), 3u);
+  for (const auto& [fact, cf] : o.facts.at("weight")) EXPECT_NE(fact.find(".0)"), std::string::npos) << fact;
+}
+
 TEST(BottomUp, TestsOnOneFactOfEveryForm) {
   const char* texts[] = {"abc", "abd", "xab", "", "ab"};
   const char* kinds[] = {"p", "q", "k1", "z"};
