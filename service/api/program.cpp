@@ -78,6 +78,7 @@ Status Compile(Program::Impl& impl) {
   for (engine::RelationId r = 0; r < impl.spec->relations.size(); ++r) {
     const auto& rel = impl.spec->relations[r];
     if (rel.auxiliary) continue;
+    impl.user_relations.emplace(rel.name, r);
     RelationInfo info{rel.name, {}, derived[r], askable[r]};
     for (const auto& c : rel.columns) info.columns.push_back({c.name, c.type.ToString(), c.type.shape});
     impl.relations.push_back(std::move(info));

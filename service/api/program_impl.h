@@ -37,6 +37,13 @@ struct Program::Impl {
   std::shared_ptr<const engine::BottomUpPlan> bottom_up;
   std::string bottom_up_refusal;
   std::vector<RelationInfo> relations;
+  // The user's relations (not the auxiliary ones lowering made) by name: a
+  // decision looks up three or four.
+  struct NameHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, engine::RelationId, NameHash, std::equal_to<>> user_relations;
   std::string version;
   std::vector<std::string> models;
   // The models its neural predicates use, shared by all its sessions; null

@@ -42,12 +42,12 @@ Result<std::vector<engine::Value>> ConvertRow(const engine::ProgramSpec& spec, e
   return out;
 }
 
-Result<engine::RelationId> UserRelation(const engine::ProgramSpec& spec, std::string_view relation) {
-  auto id = spec.FindRelation(relation);
-  if (!id || spec.relations[*id].auxiliary) {
+Result<engine::RelationId> UserRelation(const Program::Impl& program, std::string_view relation) {
+  auto it = program.user_relations.find(relation);
+  if (it == program.user_relations.end()) {
     return Status::NotFound("unknown relation '" + std::string(relation) + "'");
   }
-  return *id;
+  return it->second;
 }
 
 class JustificationTree {
@@ -177,7 +177,7 @@ const Program& Session::program() const { return impl_->program; }
 
 Status Session::Assert(std::string_view relation, const std::vector<Value>& row, double certainty) {
   const engine::ProgramSpec& spec = *impl_->program.impl()->spec;
-  auto id = UserRelation(spec, relation);
+  auto id = UserRelation(*impl_->program.impl(), relation);
   if (!id.ok()) return id.status();
   auto values = ConvertRow(spec, *id, row, &impl_->symbols);
   if (!values.ok()) return values.status();
@@ -191,7 +191,7 @@ Status Session::Assert(std::string_view relation, const std::vector<Value>& row,
 
 Status Session::Retract(std::string_view relation, const std::vector<Value>& row) {
   const engine::ProgramSpec& spec = *impl_->program.impl()->spec;
-  auto id = UserRelation(spec, relation);
+  auto id = UserRelation(*impl_->program.impl(), relation);
   if (!id.ok()) return id.status();
   auto values = ConvertRow(spec, *id, row, &impl_->symbols);
   if (!values.ok()) return values.status();
@@ -239,8 +239,7 @@ Result<RunReport> Session::Run(const RunLimits& limits) {
 }
 
 Result<std::vector<Fact>> Session::Facts(std::string_view relation) const {
-  const engine::ProgramSpec& spec = *impl_->program.impl()->spec;
-  auto id = UserRelation(spec, relation);
+  auto id = UserRelation(*impl_->program.impl(), relation);
   if (!id.ok()) return id.status();
   std::vector<Fact> out;
   const engine::Relation& rel = impl_->memory().at(*id);
@@ -256,7 +255,7 @@ Result<std::vector<Fact>> Session::Facts(std::string_view relation) const {
 
 Result<Explanation> Session::Explain(const Fact& fact, int max_depth) const {
   const engine::ProgramSpec& spec = *impl_->program.impl()->spec;
-  auto id = UserRelation(spec, fact.relation);
+  auto id = UserRelation(*impl_->program.impl(), fact.relation);
   if (!id.ok()) return id.status();
   auto values = ConvertRow(spec, *id, fact.values, &impl_->symbols);
   if (!values.ok()) return values.status();
