@@ -243,12 +243,13 @@ Result<std::vector<Fact>> Session::Facts(std::string_view relation) const {
   if (!id.ok()) return id.status();
   std::vector<Fact> out;
   const engine::Relation& rel = impl_->memory().at(*id);
+  out.reserve(rel.size());
   rel.ForEach([&](engine::FactId f) {
-    Fact fact;
+    Fact& fact = out.emplace_back();
     fact.relation = rel.name();
+    fact.values.reserve(rel.arity());
     for (const engine::Value& v : rel.row(f)) fact.values.push_back(FromEngine(v));
     fact.certainty = rel.certainty(f);
-    out.push_back(std::move(fact));
   });
   return out;
 }
