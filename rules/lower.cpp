@@ -394,7 +394,43 @@ class Lowerer {
       e.name = v;
       rule.head.args.push_back(e);
     }
+    // Only the tests and assignments the context can bind are copied: one on
+    // a variable it never binds (an aggregate's result: `T > 3` after
+    // `T = sum(...)`) would leave the auxiliary rule unschedulable. The
+    // outer rule runs every test anyway; the copies only narrow the relation.
+    std::set<std::string> bound;
     for (const Literal* l : scope.positive_atoms) {
+      if (l->kind == LiteralKind::kAtom || l->kind == LiteralKind::kBuiltin) CollectLiteralVars(*l, bound);
+    }
+    auto all_bound = [&](const std::set<std::string>& vars) {
+      return std::all_of(vars.begin(), vars.end(), [&](const std::string& v) { return bound.count(v) > 0; });
+    };
+    for (bool grew = true; grew;) {
+      grew = false;
+      for (const Literal* l : scope.positive_atoms) {
+        std::set<std::string> lhs, rhs;
+        CollectExprVars(l->lhs, lhs);
+        if (l->kind == LiteralKind::kMembership) {
+          for (const auto& e : l->set) CollectExprVars(e, rhs);
+        } else if (l->kind == LiteralKind::kComparison && l->op == CompareOp::kEq) {
+          CollectExprVars(l->rhs, rhs);
+        } else {
+          continue;
+        }
+        if (l->lhs.kind == ExprKind::kVariable && !bound.count(l->lhs.name) && all_bound(rhs)) {
+          grew = bound.insert(l->lhs.name).second || grew;
+        } else if (l->kind == LiteralKind::kComparison && l->rhs.kind == ExprKind::kVariable &&
+                   !bound.count(l->rhs.name) && all_bound(lhs)) {
+          grew = bound.insert(l->rhs.name).second || grew;
+        }
+      }
+    }
+    for (const Literal* l : scope.positive_atoms) {
+      if (l->kind == LiteralKind::kComparison || l->kind == LiteralKind::kMembership) {
+        std::set<std::string> vars;
+        CollectLiteralVars(*l, vars);
+        if (!all_bound(vars)) continue;
+      }
       Literal copy = *l;
       copy.atom.certainty_var.clear();
       copy.atom.fact_var.clear();

@@ -122,6 +122,21 @@ order(1, a, 50.0). order(2, a, 70.0). order(3, b, 500.0).
   EXPECT_EQ(h.Facts("no_big_order"), (std::set<std::string>{"no_big_order(c)"}));
 }
 
+// An aggregate over a conjunction, then a test on its result: the test is
+// not copied into the conjunction's auxiliary rule, which cannot bind it.
+TEST(Forward, ATestOnTheResultOfAnAggregateOverAConjunction) {
+  Harness h(R"(
+relation edge(x: int, y: int).
+relation weight(y: int, w: int).
+relation heavy(x: int, t: int).
+heavy(X, T) :- edge(X, _), T = sum(W : edge(X, Y), weight(Y, W)), T > 3.
+edge(1, 2). edge(1, 3). edge(4, 3).
+weight(2, 5). weight(3, 1).
+)");
+  h.session.Run();
+  EXPECT_EQ(h.Facts("heavy"), (std::set<std::string>{"heavy(1, 6)"}));
+}
+
 TEST(Forward, AggregatesFollowChanges) {
   Harness h(R"(
 relation order(id: int, customer: symbol, amount: int).
