@@ -134,7 +134,8 @@ std::shared_ptr<const BottomUpPlan> BottomUpPlan::Make(std::shared_ptr<const Ret
   }
   // The Rete session concludes a rule whose body starts with a test, a set
   // or a negation rather than a fact when a session starts, before any run;
-  // leave such programs to it, so that what a session shows when stays one.
+  // leave such programs to it, so that a session shows the same facts at
+  // the same moments either way.
   for (NodeId c : betas[net.root()].children) {
     if (betas[c].kind != BetaKind::kJoin && betas[c].kind != BetaKind::kAggregate) {
       return refuse("a rule's body starts with a test, a set or a negation: the Rete session concludes it when a "
@@ -143,8 +144,9 @@ std::shared_ptr<const BottomUpPlan> BottomUpPlan::Make(std::shared_ptr<const Ret
   }
   std::sort(plan->ranks_.begin(), plan->ranks_.end());
   const std::size_t words = (betas.size() + 63) / 64;
-  // A map of nodes per rank: refuse programs for which it would be large.
-  if (plan->ranks_.size() * betas.size() > (std::size_t{1} << 22)) return refuse("too many ranks and nodes");
+  // The plan keeps an index of the nodes per rank (4 bytes a node and rank):
+  // refuse programs for which it would pass 4 MiB.
+  if (plan->ranks_.size() * betas.size() > (std::size_t{1} << 20)) return refuse("too many ranks and nodes");
   std::vector<std::vector<std::uint64_t>> on_path(plan->ranks_.size(), std::vector<std::uint64_t>(words, 0));
   plan->recursive_rank_.assign(plan->ranks_.size(), 0);
   for (RelationId r = 0; r < spec.relations.size(); ++r) {
