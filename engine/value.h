@@ -77,6 +77,8 @@ class Value {
     return a == b || (a.is_number() && b.is_number() && a.as_number() == b.as_number());
   }
 
+  // The 8-byte payload as it is stored, for hashing a whole row at once.
+  std::uint64_t bits() const { return bits_; }
   std::uint64_t Hash() const {
     std::uint64_t h = bits_ ^ (static_cast<std::uint64_t>(kind_) << 56);
     h ^= h >> 33; h *= 0xff51afd7ed558ccdULL; h ^= h >> 33; h *= 0xc4ceb9fe1a85ec53ULL; h ^= h >> 33;
