@@ -466,6 +466,30 @@ void BottomUpSession::Enter(NodeId node, const Value* parent_frame, double cf) {
   return true;
 }
 
+[[gnu::always_inline]] inline bool BottomUpSession::Matches(const BetaNode& n, const Value* parent_frame,
+                                                             std::span<const Value> row) const {
+  if (!Passes(n.alpha, row)) return false;
+  for (std::size_t i = 0; i < n.left_key.size(); ++i) {
+    if (parent_frame[n.left_key[i]] != row[n.right_key[i]]) return false;
+  }
+  return true;
+}
+
+template <typename F>
+void BottomUpSession::ForEachMatch(NodeId node, const Value* parent_frame, F&& f) {
+  const ReteNetwork& net = plan_->network();
+  const BetaNode& n = net.betas()[node];
+  const Relation& rel = memory_.at(net.alphas()[n.alpha].relation);
+  const Candidates candidates = Find(node, parent_frame, rel);
+  if (!Spend(candidates.count)) return;
+  for (FactId k = 0; k < candidates.count; ++k) {
+    const FactId id = candidates[k];
+    if (!Counts(rel, id)) continue;
+    auto row = rel.row(id);
+    if (Matches(n, parent_frame, row) && !f(row)) return;
+  }
+}
+
 void BottomUpSession::Join(NodeId node, const Value* parent_frame, double cf) {
   const ReteNetwork& net = plan_->network();
   const BetaNode& n = net.betas()[node];
@@ -482,10 +506,7 @@ void BottomUpSession::JoinFact(NodeId node, const BetaNode& n, const Value* pare
                                const Relation& rel, FactId id) {
   // Read here: a conclusion since may have grown the relation.
   auto row = rel.row(id);
-  if (!Passes(n.alpha, row)) return;
-  for (std::size_t i = 0; i < n.left_key.size(); ++i) {
-    if (parent_frame[n.left_key[i]] != row[n.right_key[i]]) return;
-  }
+  if (!Matches(n, parent_frame, row)) return;
   const std::size_t parent_size = plan_->network().betas()[n.parent].frame_size;
   Value* frame = frames_.data() + plan_->frame_at_[node];
   std::copy(parent_frame, parent_frame + parent_size, frame);
@@ -516,29 +537,17 @@ void BottomUpSession::RootJoins(const std::vector<BottomUpPlan::RootGroup>& grou
 }
 
 bool BottomUpSession::AnyMatch(NodeId node, const Value* parent_frame) {
-  const ReteNetwork& net = plan_->network();
-  const BetaNode& n = net.betas()[node];
-  const AlphaNode& alpha = net.alphas()[n.alpha];
-  const Relation& rel = memory_.at(alpha.relation);
-  const Candidates candidates = Find(node, parent_frame, rel);
-  if (!Spend(candidates.count)) return false;
-  for (FactId k = 0; k < candidates.count; ++k) {
-    const FactId id = candidates[k];
-    if (!Counts(rel, id)) continue;
-    auto row = rel.row(id);
-    if (!Passes(n.alpha, row)) continue;
-    bool keys = true;
-    for (std::size_t i = 0; i < n.left_key.size() && keys; ++i) keys = parent_frame[n.left_key[i]] == row[n.right_key[i]];
-    if (keys) return true;
-  }
-  return false;
+  bool any = false;
+  ForEachMatch(node, parent_frame, [&](std::span<const Value>) {
+    any = true;
+    return false;  // one is enough
+  });
+  return any;
 }
 
 void BottomUpSession::Aggregate(NodeId node, const Value* parent_frame, double cf) {
   const ReteNetwork& net = plan_->network();
   const BetaNode& n = net.betas()[node];
-  const AlphaNode& alpha = net.alphas()[n.alpha];
-  const Relation& rel = memory_.at(alpha.relation);
   const std::size_t parent_size = net.betas()[n.parent].frame_size;
   // The value is computed on the parent's frame with the fact's columns bound.
   const std::size_t value_size = std::max<std::size_t>({n.value_frame_size, parent_size, 1});
@@ -546,23 +555,16 @@ void BottomUpSession::Aggregate(NodeId node, const Value* parent_frame, double c
   std::copy(parent_frame, parent_frame + parent_size, value_frame);
   std::fill(value_frame + parent_size, value_frame + value_size, Value());
   Aggregator aggregator(n.aggregate);
-  const Candidates candidates = Find(node, parent_frame, rel);
-  if (!Spend(candidates.count)) return;
-  for (FactId k = 0; k < candidates.count; ++k) {
-    const FactId id = candidates[k];
-    if (!Counts(rel, id)) continue;
-    auto row = rel.row(id);
-    if (!Passes(n.alpha, row)) continue;
-    bool keys = true;
-    for (std::size_t i = 0; i < n.left_key.size() && keys; ++i) keys = parent_frame[n.left_key[i]] == row[n.right_key[i]];
-    if (!keys) continue;
+  ForEachMatch(node, parent_frame, [&](std::span<const Value> row) {
     if (n.aggregate == AggregateFn::kCount) {
       aggregator.Add(std::nullopt);
-      continue;
+      return true;
     }
     for (auto [col, slot] : n.value_binds) value_frame[slot] = row[col];
     aggregator.Add(engine::Evaluate(n.aggregate_value, {value_frame, value_size}));
-  }
+    return true;
+  });
+  if (gave_up_) return;
   std::optional<Value> result = aggregator.Result();
   if (!result) return;
   const std::size_t size = std::max<std::size_t>({n.frame_size, parent_size, 1});

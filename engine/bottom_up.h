@@ -174,6 +174,12 @@ class BottomUpSession {
   bool AnyMatch(NodeId node, const Value* parent_frame);
   // AlphaPasses, read straight off the row when the plan could compile it.
   bool Passes(std::uint32_t alpha, std::span<const Value> row) const;
+  // Whether a fact's row passes the node's alpha tests and join keys.
+  bool Matches(const BetaNode& n, const Value* parent_frame, std::span<const Value> row) const;
+  // Calls f(row) for each counted fact that matches the node under the
+  // parent frame, until f returns false.
+  template <typename F>
+  void ForEachMatch(NodeId node, const Value* parent_frame, F&& f);
   void Conclude(NodeId node, const Value* frame, double cf);
   // The candidate facts of a join, negation, exists or aggregate: every id
   // of the relation when it is small (ids[k] = k), else the ids an index

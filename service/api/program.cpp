@@ -163,15 +163,29 @@ void Program::Impl::ReleaseHost(std::unique_ptr<scripting::PackHost> host) {
   idle_hosts.push_back(std::move(host));
 }
 
+namespace {
+
+// The last idle one of a pool, or null (the caller makes one).
+template <typename T>
+std::unique_ptr<T> TakeIdle(std::mutex& mutex, std::vector<std::unique_ptr<T>>& idle) {
+  std::lock_guard lock(mutex);
+  if (idle.empty()) return nullptr;
+  auto item = std::move(idle.back());
+  idle.pop_back();
+  return item;
+}
+
+// Keeps a reset one for the next session, up to `max`; beyond that it goes.
+template <typename T>
+void KeepIdle(std::mutex& mutex, std::vector<std::unique_ptr<T>>& idle, std::unique_ptr<T> item, std::size_t max) {
+  std::lock_guard lock(mutex);
+  if (idle.size() < max) idle.push_back(std::move(item));
+}
+
+}  // namespace
+
 std::unique_ptr<engine::ForwardSession> Program::Impl::AcquireForward() {
-  {
-    std::lock_guard lock(mutex);
-    if (!idle_forwards.empty()) {
-      auto forward = std::move(idle_forwards.back());
-      idle_forwards.pop_back();
-      return forward;
-    }
-  }
+  if (auto forward = TakeIdle(mutex, idle_forwards)) return forward;
   return std::make_unique<engine::ForwardSession>(network);
 }
 
@@ -184,27 +198,18 @@ void Program::Impl::ReleaseForward(std::unique_ptr<engine::ForwardSession> forwa
   forward->set_neural(nullptr);
   // Reset outside the lock: it touches only this session's storage.
   forward->Reset();
-  std::lock_guard lock(mutex);
-  if (idle_forwards.size() < kMaxIdleForwards) idle_forwards.push_back(std::move(forward));
+  KeepIdle(mutex, idle_forwards, std::move(forward), kMaxIdleForwards);
 }
 
 std::unique_ptr<engine::BottomUpSession> Program::Impl::AcquireBottomUp() {
-  {
-    std::lock_guard lock(mutex);
-    if (!idle_bottom_ups.empty()) {
-      auto session = std::move(idle_bottom_ups.back());
-      idle_bottom_ups.pop_back();
-      return session;
-    }
-  }
+  if (auto session = TakeIdle(mutex, idle_bottom_ups)) return session;
   return std::make_unique<engine::BottomUpSession>(bottom_up);
 }
 
 void Program::Impl::ReleaseBottomUp(std::unique_ptr<engine::BottomUpSession> session) {
   if (session == nullptr) return;
   session->Reset();  // outside the lock: only this session's storage
-  std::lock_guard lock(mutex);
-  if (idle_bottom_ups.size() < kMaxIdleForwards) idle_bottom_ups.push_back(std::move(session));
+  KeepIdle(mutex, idle_bottom_ups, std::move(session), kMaxIdleForwards);
 }
 
 Result<std::shared_ptr<const rules::CompiledQuery>> Program::Impl::CompileGoal(std::string_view goal) {
