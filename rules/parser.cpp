@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "rules/grammar/ground_fact.h"
 #include "rules/grammar/lexical.h"
 #include "rules/grammar/parse_state.h"
 #include "rules/grammar/statement.h"
@@ -58,6 +59,7 @@ void Parse(const SourceSet& sources, FileId file, Program& out, Diagnostics& dia
     }
 
     const std::size_t start = pos;
+    if (grammar::ParseGroundFact(state, start, &pos)) continue;  // data files: most statements
     state.StartStatement(start);
     state.ran_off_end = false;
     grammar::StatementResult result = grammar::ParseStatement(state, start);
