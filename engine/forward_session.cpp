@@ -35,8 +35,8 @@ class RowCopy {
 };
 
 // An index into `pool`: a freed one if any, else a new default element.
-template <typename T>
-std::uint32_t TakeSlot(std::vector<T>& pool, std::vector<std::uint32_t>& free) {
+template <typename Pool>
+std::uint32_t TakeSlot(Pool& pool, std::vector<std::uint32_t>& free) {
   if (!free.empty()) {
     std::uint32_t id = free.back();
     free.pop_back();
@@ -108,12 +108,16 @@ void ForwardSession::Reset() {
   memory_.Clear();
   for (auto& m : meta_) m.clear();
   if (tokens_.capacity() > kKeptTokens) {
-    std::vector<Token>().swap(tokens_);
+    LargeVector<Token>().swap(tokens_);
     std::vector<std::uint32_t>().swap(free_tokens_);
   }
   tokens_.clear();
   free_tokens_.clear();
-  if (frame_chunks_.size() > kKeptChunks) frame_chunks_.resize(kKeptChunks);
+  if (frame_chunks_.size() > kKeptChunks) {
+    frame_chunks_.erase(frame_chunks_.begin() + kKeptChunks, frame_chunks_.end());
+    small_chunks_.erase(small_chunks_.begin() + kKeptChunks, small_chunks_.end());
+    frame_slabs_.clear();
+  }
   frame_top_ = 0;
   for (auto& f : free_frames_) f.clear();
   for (NodeMemory& m : memories_) {
@@ -153,7 +157,7 @@ void ForwardSession::Reset() {
 
 void ForwardSession::PlantRoot() {
   // Frame offset 0 must be addressable even for empty frames.
-  if (frame_chunks_.empty()) frame_chunks_.push_back(NewFrameChunk());
+  if (frame_chunks_.empty()) AddFrameChunk();
   // The root token: the empty match every rule starts from.
   root_token_ = NewToken(network_->root(), kNil, FactRef{0, kNoFact}, semantics_.True());
   for (NodeId child : network_->betas()[network_->root()].children) {
@@ -168,11 +172,20 @@ void ForwardSession::PlantRoot() {
 
 // ---- storage -------------------------------------------------------------------
 
-ForwardSession::FrameChunk ForwardSession::NewFrameChunk() {
+void ForwardSession::AddFrameChunk() {
   static_assert(std::is_trivially_copyable_v<Value> && std::is_trivially_destructible_v<Value>);
-  void* p = std::malloc(sizeof(Value) * (kChunkMask + 1));
-  if (p == nullptr) throw std::bad_alloc();
-  return FrameChunk(static_cast<Value*>(p));
+  constexpr std::size_t kChunkValues = std::size_t{kChunkMask} + 1;
+  const std::size_t index = frame_chunks_.size();
+  if (index < kSmallChunks) {
+    void* p = std::malloc(sizeof(Value) * kChunkValues);
+    if (p == nullptr) throw std::bad_alloc();
+    small_chunks_.emplace_back(static_cast<Value*>(p));
+    frame_chunks_.push_back(small_chunks_.back().get());
+    return;
+  }
+  if (index % kSmallChunks == 0) frame_slabs_.emplace_back(sizeof(Value) * kChunkValues * kSmallChunks);
+  Value* slab = static_cast<Value*>(frame_slabs_.back().data());
+  frame_chunks_.push_back(slab + (index % kSmallChunks) * kChunkValues);
 }
 
 std::uint32_t ForwardSession::AllocFrame(std::uint16_t size) {
@@ -185,7 +198,7 @@ std::uint32_t ForwardSession::AllocFrame(std::uint16_t size) {
   // Never let a frame straddle two chunks.
   if ((frame_top_ & kChunkMask) + size > kChunkMask + 1) frame_top_ = (frame_top_ | kChunkMask) + 1;
   if ((frame_top_ >> kChunkBits) >= frame_chunks_.size()) {
-    frame_chunks_.push_back(NewFrameChunk());
+    AddFrameChunk();
   }
   std::uint32_t off = frame_top_;
   frame_top_ += size;

@@ -203,7 +203,7 @@ class ForwardSession {
   struct NodeMemory {
     HashMemory left;   // tokens by left key
     HashMemory right;  // facts by right key
-    std::vector<std::uint32_t> right_entry;  // by FactId: its entry in `right` (O(1) removal)
+    LargeVector<std::uint32_t> right_entry;  // by FactId: its entry in `right` (O(1) removal)
   };
 
   // Frames live in chunks so a pointer to one stays valid while others are made.
@@ -299,25 +299,30 @@ class ForwardSession {
   std::shared_ptr<const ReteNetwork> network_;
   const CertaintySemantics& semantics_;
   WorkingMemory memory_;
-  std::vector<std::vector<FactMeta>> meta_;  // [relation][fact]
-  std::vector<Token> tokens_;
+  std::vector<LargeVector<FactMeta>> meta_;  // [relation][fact]
+  LargeVector<Token> tokens_;
   std::uint32_t root_token_ = 0;  // the empty match every rule starts from
   std::vector<std::uint32_t> free_tokens_;
   // Chunks are malloc'ed, not value-initialised: a frame is always written
   // before it is read, and zeroing 64 KiB was most of a small session's start.
   // (Value is trivially copyable and destructible: an implicit-lifetime type.)
+  // Past the first kSmallChunks, chunks come kSmallChunks at a time from one
+  // large block (on huge pages): a big join has millions of frames.
   struct ChunkFree {
     void operator()(Value* p) const { std::free(p); }
   };
   using FrameChunk = std::unique_ptr<Value[], ChunkFree>;
-  static FrameChunk NewFrameChunk();
-  std::vector<FrameChunk> frame_chunks_;
+  static constexpr std::size_t kSmallChunks = 64;  // x 64 KiB = kLargeBlockBytes
+  void AddFrameChunk();
+  std::vector<Value*> frame_chunks_;
+  std::vector<FrameChunk> small_chunks_;   // owns frame_chunks_[0, kSmallChunks)
+  std::vector<LargeBlock> frame_slabs_;    // own the rest
   std::uint32_t frame_top_ = 0;
   std::vector<std::vector<std::uint32_t>> free_frames_;  // by size
   std::vector<NodeMemory> memories_;                     // by beta node
   EntryPool entries_;                                    // the items of every memory
   std::vector<NodeId> first_memory_child_;               // by beta node; kNoNode if none
-  std::vector<Support> supports_;
+  LargeVector<Support> supports_;
   std::vector<std::uint32_t> free_supports_;
   // A first-in first-out queue on one vector: a firing queues a few ops and
   // drains them, so the storage is reused instead of a deque's blocks.

@@ -64,7 +64,7 @@ void HashMemory::Clear() {
   if (used_ == 0) return;
   used_ = 0;
   if (slots_.size() > kKeptSlots) {
-    std::vector<Bucket>().swap(slots_);
+    LargeVector<Bucket>().swap(slots_);
     mask_ = 0;
     return;
   }
@@ -72,7 +72,7 @@ void HashMemory::Clear() {
 }
 
 void HashMemory::Grow() {
-  std::vector<Bucket> old;
+  LargeVector<Bucket> old;
   old.swap(slots_);
   std::size_t size = old.empty() ? 8 : old.size() * 2;
   slots_.assign(size, Bucket{});

@@ -19,6 +19,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "engine/large_alloc.h"
+
 namespace syllo::engine {
 
 inline constexpr std::uint32_t kNoEntry = UINT32_MAX;
@@ -53,7 +55,7 @@ class EntryPool {
     }
     return e;
   }
-  std::vector<Entry> entries_;
+  LargeVector<Entry> entries_;
   std::vector<std::uint32_t> free_;
 };
 
@@ -90,7 +92,7 @@ class HashMemory {
   }
   static constexpr std::size_t kKeptSlots = 1024;
   void Grow();
-  std::vector<Bucket> slots_;
+  LargeVector<Bucket> slots_;
   std::size_t mask_ = 0;
   std::size_t used_ = 0;
 };

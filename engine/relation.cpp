@@ -64,8 +64,8 @@ std::uint64_t Relation::KeyHashOfFact(ColumnMask mask, FactId id) const {
 }
 
 void Relation::GrowDedup() {
-  std::vector<FactId> old = std::move(dedup_);
-  std::vector<std::uint64_t> old_hash = std::move(dedup_hash_);
+  LargeVector<FactId> old = std::move(dedup_);
+  LargeVector<std::uint64_t> old_hash = std::move(dedup_hash_);
   dedup_.assign(old.size() * 2, kNoFact);
   dedup_hash_.assign(old.size() * 2, 0);
   for (std::size_t i = 0; i < old.size(); ++i) {
@@ -193,13 +193,13 @@ void Relation::Clear() {
   // large one is released so that the next, small, decision does not hold it.
   constexpr std::size_t kKeptSlots = 1024;
   if (dedup_.size() > kKeptSlots) {
-    std::vector<Value>().swap(values_);
-    std::vector<double>().swap(certainty_);
-    std::vector<Origin>().swap(origin_);
-    std::vector<std::uint8_t>().swap(alive_);
+    LargeVector<Value>().swap(values_);
+    LargeVector<double>().swap(certainty_);
+    LargeVector<Origin>().swap(origin_);
+    LargeVector<std::uint8_t>().swap(alive_);
     std::vector<FactId>().swap(free_ids_);
-    std::vector<FactId>().swap(dedup_);
-    std::vector<std::uint64_t>().swap(dedup_hash_);
+    LargeVector<FactId>().swap(dedup_);
+    LargeVector<std::uint64_t>().swap(dedup_hash_);
     dedup_.assign(16, kNoFact);
     dedup_hash_.assign(16, 0);
   } else if (!certainty_.empty()) {

@@ -16,6 +16,7 @@
 
 #include "engine/column_type.h"
 #include "engine/fact.h"
+#include "engine/large_alloc.h"
 #include "engine/value.h"
 #include "syllo/status.h"
 
@@ -95,15 +96,15 @@ class Relation {
   std::string name_;
   std::vector<Column> columns_;
   std::size_t arity_;
-  std::vector<Value> values_;
-  std::vector<double> certainty_;
-  std::vector<Origin> origin_;
-  std::vector<std::uint8_t> alive_;
+  LargeVector<Value> values_;
+  LargeVector<double> certainty_;
+  LargeVector<Origin> origin_;
+  LargeVector<std::uint8_t> alive_;
   std::size_t live_ = 0;
   // Open-addressing set of live ids keyed by row hash (linear probing,
   // backward-shift deletion, so there are no tombstones). kNoFact marks empty.
-  std::vector<FactId> dedup_;
-  std::vector<std::uint64_t> dedup_hash_;
+  LargeVector<FactId> dedup_;
+  LargeVector<std::uint64_t> dedup_hash_;
   mutable std::vector<std::unique_ptr<Index>> indices_;
   mutable std::vector<FactId> scratch_;
   std::vector<FactId> free_ids_;

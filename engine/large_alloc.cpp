@@ -1,0 +1,39 @@
+#include "engine/large_alloc.h"
+
+#include <sys/mman.h>
+
+#include <new>
+
+namespace syllo::engine {
+
+namespace {
+
+constexpr std::size_t kHugePageBytes = std::size_t{2} << 20;
+
+// A whole number of huge pages: the kernel aligns such an anonymous mapping on
+// a huge-page boundary, so all of it can be backed by huge pages.
+std::size_t MappedBytes(std::size_t bytes) { return (bytes + kHugePageBytes - 1) & ~(kHugePageBytes - 1); }
+
+}  // namespace
+
+void* AllocateLarge(std::size_t bytes) {
+  if (bytes < kLargeBlockBytes) return ::operator new(bytes);
+  void* p = ::mmap(nullptr, MappedBytes(bytes), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+#ifdef MADV_HUGEPAGE
+  // Advice only: without THP the block still works, in small pages.
+  (void)::madvise(p, MappedBytes(bytes), MADV_HUGEPAGE);
+#endif
+  return p;
+}
+
+void FreeLarge(void* block, std::size_t bytes) noexcept {
+  if (block == nullptr) return;
+  if (bytes < kLargeBlockBytes) {
+    ::operator delete(block);
+    return;
+  }
+  ::munmap(block, MappedBytes(bytes));
+}
+
+}  // namespace syllo::engine
