@@ -10,6 +10,8 @@ Agenda::Agenda(Strategy strategy, std::uint64_t seed) : strategy_(strategy), see
 }
 
 Agenda::Level& Agenda::LevelOf(std::int64_t salience) {
+  // Most programs have one salience: the first level.
+  if (!levels_.empty() && levels_.front().salience == salience) return levels_.front();
   auto it = std::find_if(levels_.begin(), levels_.end(), [&](const Level& l) { return l.salience <= salience; });
   if (it != levels_.end() && it->salience == salience) return *it;
   return *levels_.insert(it, Level{salience});

@@ -57,6 +57,13 @@ std::optional<Value> Arith(ExprOp op, const Value& a, const Value& b) {
   }
 }
 
+// The value of a constant or a variable operand; null for anything computed.
+const Value* Leaf(const Expr& e, std::span<const Value> frame) {
+  if (e.op == ExprOp::kConst) return &e.constant;
+  if (e.op == ExprOp::kVar) return &frame[e.slot];
+  return nullptr;
+}
+
 std::string TextOf(const Value& v) {
   if (IsText(v)) return std::string(v.text());
   return v.ToString();
@@ -215,11 +222,19 @@ std::optional<Value> Evaluate(const Expr& e, std::span<const Value> frame) {
     case ExprOp::kMul:
     case ExprOp::kDiv:
     case ExprOp::kMod: {
-      auto a = Evaluate(e.args[0], frame);
-      if (!a) return std::nullopt;
-      auto b = Evaluate(e.args[1], frame);
-      if (!b) return std::nullopt;
-      return Arith(e.op, *a, *b);
+      // Operands are mostly variables and constants (`N + 1`): read them in place.
+      std::optional<Value> a, b;
+      const Value* x = Leaf(e.args[0], frame);
+      if (x == nullptr) {
+        if (!(a = Evaluate(e.args[0], frame))) return std::nullopt;
+        x = &*a;
+      }
+      const Value* y = Leaf(e.args[1], frame);
+      if (y == nullptr) {
+        if (!(b = Evaluate(e.args[1], frame))) return std::nullopt;
+        y = &*b;
+      }
+      return Arith(e.op, *x, *y);
     }
     case ExprOp::kCall: {
       // Built-ins take few arguments; avoid allocation for the common case.

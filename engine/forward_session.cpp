@@ -1122,7 +1122,11 @@ bool ForwardSession::Fire(ActivationId id, RunResult* result) {
       s->RecycleErased();
     }
   } scope(this);
-  Activation a = agenda_.at(id);
+  // Only these two are needed: copying the whole activation (its time tags)
+  // would cost an allocation a firing under lex and mea.
+  struct {
+    std::uint32_t rule, token;
+  } a{agenda_.at(id).rule, agenda_.at(id).token};
   agenda_.Remove(id);
   tokens_[a.token].aux = kNil;
   const RuleSpec& rule = program().rules[a.rule];
@@ -1181,8 +1185,12 @@ bool ForwardSession::Fire(ActivationId id, RunResult* result) {
           row[col] = *v;
         }
         double cf = certainty(old);
+        // A row that does not change must leave the network before it comes
+        // back (a new fact, as in CLIPS, so its rules fire again); a changed
+        // row can queue its removal, which the next drain processes first.
+        const bool unchanged = std::equal(row.begin(), row.end(), old_row.begin(), old_row.end());
         Retract(old);
-        Settle();
+        if (unchanged) Settle();
         auto r = AssertRow(old.relation, row, cf, Origin::kAsserted);
         if (!r.ok()) return fail(r.status().message());
         break;
