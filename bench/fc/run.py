@@ -49,7 +49,7 @@ RULES = {
     "tc_chain": "tc.syl",
     "tc_random": "tc.syl",
     "triangle": "triangle.syl",
-    "triangle_inline": "triangle.syl",
+    "triangle_inline": "triangle_inline.syl",
     "churn_counter": "churn_counter.syl",
     "churn_bulk": "churn_bulk.syl",
     "churn_pingpong": "churn_pingpong.syl",
