@@ -637,10 +637,25 @@ void ForwardSession::Activate(NodeId child, std::uint32_t token) {
   const BetaNode& c = network_->betas()[child];
   // The root token stays out of its children's left memories (see RightActivate).
   if (c.needs_left_memory() && c.parent != network_->root()) {
-    std::uint32_t e = memories_[child].left.Insert(entries_, LeftKey(c, FramePtr(tokens_[token].frame)), token);
+    const std::uint64_t key = LeftKey(c, FramePtr(tokens_[token].frame));
+    std::uint32_t e = memories_[child].left.Insert(entries_, key, token);
     if (first_memory_child_[tokens_[token].node] == child) tokens_[token].left_entry = e;
+    // A plain join probes its right memory with the key just computed.
+    if (c.kind == BetaKind::kJoin && (neural_node_.empty() || neural_node_[child] < 0)) {
+      JoinRightMemory(child, token, key);
+      return;
+    }
   }
   LeftActivate(child, token);
+}
+
+void ForwardSession::JoinRightMemory(NodeId node, std::uint32_t token, std::uint64_t key) {
+  const RelationId relation = network_->alphas()[network_->betas()[node].alpha].relation;
+  // Propagation never changes this node's right memory (new facts and
+  // removals are queued), so the bucket is stable while we walk it.
+  for (std::uint32_t e = memories_[node].right.First(key); e != kNoEntry; e = entries_.next(e)) {
+    JoinOne(node, token, FactRef{relation, entries_.item(e)});
+  }
 }
 
 std::uint32_t ForwardSession::ChildAt(std::uint32_t token, NodeId node) const {
@@ -667,15 +682,26 @@ void ForwardSession::JoinOne(NodeId node, std::uint32_t token, FactRef f) {
   auto row = rel.row(f.id);
   const Value* parent_frame = FramePtr(tokens_[token].frame);
   if (!KeysMatch(n, parent_frame, row)) return;
+  const std::uint16_t parent_size = network_->betas()[n.parent].frame_size;
+  const double cf = semantics_.Conjunction(tokens_[token].cf, rel.certainty(f.id));
+  auto fill = [&](Value* frame) {
+    std::copy(parent_frame, parent_frame + parent_size, frame);
+    for (auto [col, slot] : n.binds) frame[slot] = row[col];
+    if (n.certainty_slot != kNoSlot) frame[n.certainty_slot] = Value::Float(rel.certainty(f.id));
+    if (n.fact_slot != kNoSlot) frame[n.fact_slot] = Value::Fact(f.relation, f.id);
+  };
+  if (n.steps.empty()) {
+    // Nothing can reject the match: build the frame in the new token's own.
+    // (Frames live in chunks that never move, so parent_frame stays valid.)
+    const std::uint32_t id = NewToken(node, token, f, cf);
+    fill(FramePtr(tokens_[id].frame));
+    for (NodeId child : n.children) Activate(child, id);
+    return;
+  }
   scratch_.resize(std::max<std::size_t>(scratch_.size(), n.frame_size));
   Value* frame = scratch_.data();
-  std::uint16_t parent_size = network_->betas()[n.parent].frame_size;
-  std::copy(parent_frame, parent_frame + parent_size, frame);
-  for (auto [col, slot] : n.binds) frame[slot] = row[col];
-  if (n.certainty_slot != kNoSlot) frame[n.certainty_slot] = Value::Float(rel.certainty(f.id));
-  if (n.fact_slot != kNoSlot) frame[n.fact_slot] = Value::Fact(f.relation, f.id);
-  if (!n.steps.empty() && !RunSteps(n.steps, {frame, n.frame_size})) return;
-  double cf = semantics_.Conjunction(tokens_[token].cf, rel.certainty(f.id));
+  fill(frame);
+  if (!RunSteps(n.steps, {frame, n.frame_size})) return;
   // EmitToken copies the frame into the new token before any child runs, so
   // deeper joins may reuse scratch_ afterwards.
   EmitToken(node, token, f, frame, cf);
@@ -685,16 +711,9 @@ void ForwardSession::LeftActivate(NodeId node, std::uint32_t token) {
   const BetaNode& n = network_->betas()[node];
   if (!neural_node_.empty() && neural_node_[node] >= 0) DemandPrediction(node, token);
   switch (n.kind) {
-    case BetaKind::kJoin: {
-      const Value* frame = FramePtr(tokens_[token].frame);
-      RelationId relation = network_->alphas()[n.alpha].relation;
-      // Propagation never changes this node's right memory (new facts and
-      // removals are queued), so the bucket is stable while we walk it.
-      for (std::uint32_t e = memories_[node].right.First(LeftKey(n, frame)); e != kNoEntry; e = entries_.next(e)) {
-        JoinOne(node, token, FactRef{relation, entries_.item(e)});
-      }
+    case BetaKind::kJoin:
+      JoinRightMemory(node, token, LeftKey(n, FramePtr(tokens_[token].frame)));
       return;
-    }
     case BetaKind::kNegative:
     case BetaKind::kExists:
       // Asked before the relation is complete, the answer could be taken back

@@ -267,6 +267,9 @@ class ForwardSession {
   void EmitToken(NodeId node, std::uint32_t parent, FactRef fact, const Value* frame, double cf);
   void Activate(NodeId child, std::uint32_t token);
   void LeftActivate(NodeId node, std::uint32_t token);
+  // Joins `token` with the facts of the join node's right memory under `key`
+  // (the token's left key).
+  void JoinRightMemory(NodeId node, std::uint32_t token, std::uint64_t key);
   void RightActivate(NodeId node, FactRef f, std::uint64_t key, bool added);
   // A fact added to or removed from the node's right input, for one left token it matches.
   void RightActivateToken(NodeId node, std::uint32_t token, FactRef f, bool added);

@@ -91,6 +91,7 @@ bool ParseGroundFact(ParseState& state, std::size_t start, std::size_t* end) {
   if (pos == kNone || pos >= text.size() || text[pos] != '(') return false;
 
   std::vector<Expr> args;
+  args.reserve(4);
   while (true) {
     pos = Skip(text, pos + 1);  // past '(' or ','
     if (pos == kNone || pos >= text.size()) return false;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <vector>
 
 namespace syllo::rules::grammar {
 
@@ -36,7 +37,15 @@ std::string Hex2(unsigned char c) {
 }  // namespace
 
 bool IsKeyword(std::string_view word) {
-  for (std::string_view k : kKeywords) {
+  // Every fact of a data file asks about its relation name: look only at the
+  // keywords with the same first letter.
+  static const auto by_letter = [] {
+    std::array<std::vector<std::string_view>, 26> table;
+    for (std::string_view k : kKeywords) table[static_cast<std::size_t>(k[0] - 'a')].push_back(k);
+    return table;
+  }();
+  if (word.empty() || !IsLower(word[0])) return false;
+  for (std::string_view k : by_letter[static_cast<std::size_t>(word[0] - 'a')]) {
     if (k == word) return true;
   }
   return false;
