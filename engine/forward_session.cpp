@@ -108,7 +108,7 @@ void ForwardSession::Reset() {
   memory_.Clear();
   for (auto& m : meta_) m.clear();
   if (tokens_.capacity() > kKeptTokens) {
-    LargeVector<Token>().swap(tokens_);
+    tokens_.release();
     std::vector<std::uint32_t>().swap(free_tokens_);
   }
   tokens_.clear();

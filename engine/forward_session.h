@@ -303,7 +303,7 @@ class ForwardSession {
   const CertaintySemantics& semantics_;
   WorkingMemory memory_;
   std::vector<LargeVector<FactMeta>> meta_;  // [relation][fact]
-  LargeVector<Token> tokens_;
+  GrowableArray<Token> tokens_;
   std::uint32_t root_token_ = 0;  // the empty match every rule starts from
   std::vector<std::uint32_t> free_tokens_;
   // Chunks are malloc'ed, not value-initialised: a frame is always written
@@ -325,7 +325,7 @@ class ForwardSession {
   std::vector<NodeMemory> memories_;                     // by beta node
   EntryPool entries_;                                    // the items of every memory
   std::vector<NodeId> first_memory_child_;               // by beta node; kNoNode if none
-  LargeVector<Support> supports_;
+  GrowableArray<Support> supports_;
   std::vector<std::uint32_t> free_supports_;
   // A first-in first-out queue on one vector: a firing queues a few ops and
   // drains them, so the storage is reused instead of a deque's blocks.

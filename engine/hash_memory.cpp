@@ -6,8 +6,8 @@
 namespace syllo::engine {
 
 std::uint32_t HashMemory::Insert(EntryPool& pool, std::uint64_t hash, std::uint32_t item) {
-  // At most 5/8 full: short probe runs.
-  if ((used_ + 1) * 8 > slots_.size() * 5) Grow();
+  // At most 3/4 full: short probe runs.
+  if ((used_ + 1) * 8 > slots_.size() * 6) Grow();
   std::size_t i = Home(hash);
   while (slots_[i].head != kNoEntry && slots_[i].hash != hash) i = (i + 1) & mask_;
   Bucket& b = slots_[i];

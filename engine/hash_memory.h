@@ -55,7 +55,7 @@ class EntryPool {
     }
     return e;
   }
-  LargeVector<Entry> entries_;
+  GrowableArray<Entry> entries_;
   std::vector<std::uint32_t> free_;
 };
 

@@ -2,6 +2,7 @@
 
 #include <sys/mman.h>
 
+#include <cstring>
 #include <new>
 
 namespace syllo::engine {
@@ -23,6 +24,22 @@ void* AllocateLarge(std::size_t bytes) {
 #ifdef MADV_HUGEPAGE
   // Advice only: without THP the block still works, in small pages.
   (void)::madvise(p, MappedBytes(bytes), MADV_HUGEPAGE);
+#endif
+  return p;
+}
+
+void* GrowLarge(void* block, std::size_t old_bytes, std::size_t new_bytes, std::size_t used) {
+  if (block == nullptr || old_bytes < kLargeBlockBytes || new_bytes < kLargeBlockBytes) {
+    void* grown = AllocateLarge(new_bytes);
+    if (used > 0) std::memcpy(grown, block, used);
+    FreeLarge(block, old_bytes);
+    return grown;
+  }
+  if (MappedBytes(new_bytes) == MappedBytes(old_bytes)) return block;
+  void* p = ::mremap(block, MappedBytes(old_bytes), MappedBytes(new_bytes), MREMAP_MAYMOVE);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+#ifdef MADV_HUGEPAGE
+  (void)::madvise(p, MappedBytes(new_bytes), MADV_HUGEPAGE);
 #endif
   return p;
 }

@@ -12,6 +12,10 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdlib>
+#include <new>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace syllo::engine {
@@ -41,6 +45,59 @@ struct LargeAllocator {
 
 template <typename T>
 using LargeVector = std::vector<T, LargeAllocator<T>>;
+
+// Grows a block from AllocateLarge, keeping its first `used` bytes. A large
+// block is remapped (mremap): its pages move instead of being copied, and no
+// second copy of a big array is ever zeroed and touched. Throws std::bad_alloc.
+void* GrowLarge(void* block, std::size_t old_bytes, std::size_t new_bytes, std::size_t used);
+
+// The part of std::vector a session's slot pools use (tokens, supports, memory
+// entries), for trivially copyable elements, growing through GrowLarge.
+template <typename T>
+class GrowableArray {
+  static_assert(std::is_trivially_copyable_v<T> && std::is_trivially_destructible_v<T>);
+
+ public:
+  GrowableArray() = default;
+  GrowableArray(const GrowableArray&) = delete;
+  GrowableArray& operator=(const GrowableArray&) = delete;
+  ~GrowableArray() { FreeLarge(data_, capacity_ * sizeof(T)); }
+
+  T& operator[](std::size_t i) { return data_[i]; }
+  const T& operator[](std::size_t i) const { return data_[i]; }
+  std::size_t size() const { return size_; }
+  std::size_t capacity() const { return capacity_; }
+  bool empty() const { return size_ == 0; }
+
+  void push_back(const T& value) {
+    if (size_ == capacity_) Grow();
+    new (data_ + size_) T(value);
+    ++size_;
+  }
+  T& emplace_back() {
+    if (size_ == capacity_) Grow();
+    T* slot = new (data_ + size_) T();
+    ++size_;
+    return *slot;
+  }
+  void clear() { size_ = 0; }
+  // Empties the array and gives its storage back.
+  void release() {
+    FreeLarge(data_, capacity_ * sizeof(T));
+    data_ = nullptr;
+    size_ = capacity_ = 0;
+  }
+
+ private:
+  void Grow() {
+    const std::size_t capacity = capacity_ == 0 ? 16 : capacity_ * 2;
+    data_ = static_cast<T*>(GrowLarge(data_, capacity_ * sizeof(T), capacity * sizeof(T), size_ * sizeof(T)));
+    capacity_ = capacity;
+  }
+  T* data_ = nullptr;
+  std::size_t size_ = 0;
+  std::size_t capacity_ = 0;
+};
 
 // An owned block from AllocateLarge (movable, not copyable).
 class LargeBlock {

@@ -56,5 +56,32 @@ TEST(LargeAlloc, ABlockMovesItsOwnership) {
   EXPECT_EQ(static_cast<char*>(c.data())[100], 7);
 }
 
+TEST(LargeAlloc, AGrowableArrayKeepsItsContentsThroughRemaps) {
+  struct Item {
+    std::uint32_t a = 7;
+    std::uint64_t b = 0;
+  };
+  GrowableArray<Item> items;
+  EXPECT_TRUE(items.empty());
+  EXPECT_EQ(items.emplace_back().a, 7u);  // value-initialised with its defaults
+  const std::size_t n = kLargeBlockBytes / sizeof(Item) * 5;  // several remaps past the threshold
+  for (std::size_t i = 1; i < n; ++i) items.push_back(Item{static_cast<std::uint32_t>(i), i * 3});
+  ASSERT_EQ(items.size(), n);
+  EXPECT_GE(items.capacity(), n);
+  for (std::size_t i = 1; i < n; i += 1009) {
+    ASSERT_EQ(items[i].a, i) << i;
+    ASSERT_EQ(items[i].b, i * 3) << i;
+  }
+  EXPECT_EQ(items[n - 1].b, (n - 1) * 3);
+  items.clear();
+  EXPECT_TRUE(items.empty());
+  items.push_back(Item{1, 2});
+  EXPECT_EQ(items[0].b, 2u);
+  items.release();
+  EXPECT_EQ(items.capacity(), 0u);
+  items.push_back(Item{3, 4});  // usable again
+  EXPECT_EQ(items[0].a, 3u);
+}
+
 }  // namespace
 }  // namespace syllo::engine
