@@ -117,6 +117,7 @@ void ForwardSession::Reset() {
     frame_chunks_.erase(frame_chunks_.begin() + kKeptChunks, frame_chunks_.end());
     small_chunks_.erase(small_chunks_.begin() + kKeptChunks, small_chunks_.end());
     frame_slabs_.clear();
+    slab_chunks_left_ = 0;
   }
   frame_top_ = 0;
   for (auto& f : free_frames_) f.clear();
@@ -183,9 +184,16 @@ void ForwardSession::AddFrameChunk() {
     frame_chunks_.push_back(small_chunks_.back().get());
     return;
   }
-  if (index % kSmallChunks == 0) frame_slabs_.emplace_back(sizeof(Value) * kChunkValues * kSmallChunks);
+  if (slab_chunks_left_ == 0) {
+    const std::size_t chunks = kSmallChunks << std::min<std::size_t>(frame_slabs_.size(), 4);
+    frame_slabs_.emplace_back(sizeof(Value) * kChunkValues * chunks);
+    slab_chunks_left_ = chunks;
+  }
+  // Slabs are handed out from their start; the current one has slab_chunks_left_ to go.
+  const std::size_t slab_chunks = kSmallChunks << std::min<std::size_t>(frame_slabs_.size() - 1, 4);
   Value* slab = static_cast<Value*>(frame_slabs_.back().data());
-  frame_chunks_.push_back(slab + (index % kSmallChunks) * kChunkValues);
+  frame_chunks_.push_back(slab + (slab_chunks - slab_chunks_left_) * kChunkValues);
+  --slab_chunks_left_;
 }
 
 std::uint32_t ForwardSession::AllocFrame(std::uint16_t size) {

@@ -309,8 +309,9 @@ class ForwardSession {
   // Chunks are malloc'ed, not value-initialised: a frame is always written
   // before it is read, and zeroing 64 KiB was most of a small session's start.
   // (Value is trivially copyable and destructible: an implicit-lifetime type.)
-  // Past the first kSmallChunks, chunks come kSmallChunks at a time from one
-  // large block (on huge pages): a big join has millions of frames.
+  // Past the first kSmallChunks, chunks come from large blocks, each twice the
+  // last up to 64 MiB (the big ones on huge pages): a big join has millions
+  // of frames.
   struct ChunkFree {
     void operator()(Value* p) const { std::free(p); }
   };
@@ -320,6 +321,7 @@ class ForwardSession {
   std::vector<Value*> frame_chunks_;
   std::vector<FrameChunk> small_chunks_;   // owns frame_chunks_[0, kSmallChunks)
   std::vector<LargeBlock> frame_slabs_;    // own the rest
+  std::size_t slab_chunks_left_ = 0;       // unused chunks of frame_slabs_.back()
   std::uint32_t frame_top_ = 0;
   std::vector<std::vector<std::uint32_t>> free_frames_;  // by size
   std::vector<NodeMemory> memories_;                     // by beta node

@@ -2,8 +2,10 @@
 // columns and frames. A large run (a 3-way join with millions of partial
 // matches) spends more time in page faults and TLB misses than in matching
 // when that memory comes in 4 KiB pages. So a block of kLargeBlockBytes or
-// more is mapped on its own and advised onto transparent huge pages (2 MiB):
-// a five-hundredth of the faults, and one TLB entry per 2 MiB. Where the
+// more is mapped on its own, and one of 32 MiB or more is advised onto
+// transparent huge pages (2 MiB): a five-hundredth of the faults, and one TLB
+// entry per 2 MiB (smaller blocks would waste too much of their last huge
+// page). A large block grows by mremap, its pages moved, not copied. Where the
 // kernel has no huge pages for it (THP off, no free 2 MiB frames) the advice is
 // ignored and the block is an ordinary anonymous mapping. Smaller blocks come
 // from operator new as usual, so small sessions are unchanged.
