@@ -1215,9 +1215,21 @@ bool ForwardSession::Fire(ActivationId id, RunResult* result) {
         // A row that does not change must leave the network before it comes
         // back (a new fact, as in CLIPS, so its rules fire again); a changed
         // row can queue its removal, which the next drain processes first.
-        const bool unchanged = std::equal(row.begin(), row.end(), old_row.begin(), old_row.end());
+        // Compared as it will be stored. Values that keep the kinds of the
+        // stored row (the common case) are stored as they are; otherwise the
+        // row is conformed first (an int into a float column is a float), and
+        // a row that cannot be stored drains too, as before the assert
+        // reports it.
+        bool stores = true;
+        for (std::size_t i = 0; i < row.size(); ++i) {
+          if (row[i].kind() != old_row[i].kind() || row[i].kind() == ValueKind::kTensor) {
+            stores = memory_.at(old.relation).Conform(row).ok();
+            break;
+          }
+        }
+        const bool unchanged = stores && std::equal(row.begin(), row.end(), old_row.begin(), old_row.end());
         Retract(old);
-        if (unchanged) Settle();
+        if (!stores || unchanged) Settle();
         auto r = AssertRow(old.relation, row, cf, Origin::kAsserted);
         if (!r.ok()) return fail(r.status().message());
         break;

@@ -197,6 +197,37 @@ rule stop salience 10 when counter(3) then print("three"); halt.
   EXPECT_EQ(h.Facts("counter"), (std::set<std::string>{"counter(5)"}));
 }
 
+TEST(Forward, AModifyToTheSameRowMakesANewFactThatFiresAgain) {
+  // As in CLIPS: the modified fact is a new fact, so refraction does not hold
+  // it back. `x = 1` into a float column is the same row once stored (1.0).
+  for (const char* value : {"1.0", "1"}) {
+    Harness h(std::string(R"(
+relation v(x: float).
+v(1.0).
+rule same when v(X) as F then modify F (x = )") + value + R"().
+)");
+    RunResult r = h.session.Run({.max_firings = 4});
+    EXPECT_EQ(r.reason, StopReason::kFiringLimit) << value;
+    EXPECT_EQ(r.firings, 4u) << value;
+    EXPECT_EQ(h.Facts("v"), (std::set<std::string>{"v(1.0)"})) << value;
+  }
+}
+
+TEST(Forward, AModifyThatChangesTheRowRetractsTheOldFactFirst) {
+  Harness h(R"(
+relation v(x: int).
+relation seen(x: int).
+v(0).
+seen(X) :- v(X).
+rule bump when v(X) as F, X < 3 then modify F (x = X + 1).
+)");
+  RunResult r = h.session.Run();
+  EXPECT_EQ(r.reason, StopReason::kAgendaEmpty);
+  EXPECT_EQ(r.firings, 3u);
+  EXPECT_EQ(h.Facts("v"), (std::set<std::string>{"v(3)"}));
+  EXPECT_EQ(h.Facts("seen"), (std::set<std::string>{"seen(3)"}));  // the old supports went
+}
+
 TEST(Forward, PrintInterpolatesVariables) {
   Harness h(R"(
 relation item(name: symbol, price: float, label: string).
