@@ -117,7 +117,7 @@ void ForwardSession::Reset() {
     frame_chunks_.erase(frame_chunks_.begin() + kKeptChunks, frame_chunks_.end());
     small_chunks_.erase(small_chunks_.begin() + kKeptChunks, small_chunks_.end());
     frame_slabs_.clear();
-    slab_chunks_left_ = 0;
+    slab_next_ = slab_end_ = nullptr;
   }
   frame_top_ = 0;
   for (auto& f : free_frames_) f.clear();
@@ -184,16 +184,14 @@ void ForwardSession::AddFrameChunk() {
     frame_chunks_.push_back(small_chunks_.back().get());
     return;
   }
-  if (slab_chunks_left_ == 0) {
+  if (slab_next_ == slab_end_) {
     const std::size_t chunks = kSmallChunks << std::min<std::size_t>(frame_slabs_.size(), 4);
     frame_slabs_.emplace_back(sizeof(Value) * kChunkValues * chunks);
-    slab_chunks_left_ = chunks;
+    slab_next_ = static_cast<Value*>(frame_slabs_.back().data());
+    slab_end_ = slab_next_ + chunks * kChunkValues;
   }
-  // Slabs are handed out from their start; the current one has slab_chunks_left_ to go.
-  const std::size_t slab_chunks = kSmallChunks << std::min<std::size_t>(frame_slabs_.size() - 1, 4);
-  Value* slab = static_cast<Value*>(frame_slabs_.back().data());
-  frame_chunks_.push_back(slab + (slab_chunks - slab_chunks_left_) * kChunkValues);
-  --slab_chunks_left_;
+  frame_chunks_.push_back(slab_next_);
+  slab_next_ += kChunkValues;
 }
 
 std::uint32_t ForwardSession::AllocFrame(std::uint16_t size) {
@@ -1151,9 +1149,10 @@ bool ForwardSession::Fire(ActivationId id, RunResult* result) {
   } scope(this);
   // Only these two are needed: copying the whole activation (its time tags)
   // would cost an allocation a firing under lex and mea.
+  const Activation& fired = agenda_.at(id);
   struct {
     std::uint32_t rule, token;
-  } a{agenda_.at(id).rule, agenda_.at(id).token};
+  } a{fired.rule, fired.token};
   agenda_.Remove(id);
   tokens_[a.token].aux = kNil;
   const RuleSpec& rule = program().rules[a.rule];
@@ -1215,11 +1214,9 @@ bool ForwardSession::Fire(ActivationId id, RunResult* result) {
         // A row that does not change must leave the network before it comes
         // back (a new fact, as in CLIPS, so its rules fire again); a changed
         // row can queue its removal, which the next drain processes first.
-        // Compared as it will be stored. Values that keep the kinds of the
-        // stored row (the common case) are stored as they are; otherwise the
-        // row is conformed first (an int into a float column is a float), and
-        // a row that cannot be stored drains too, as before the assert
-        // reports it.
+        // Rows are compared as they will be stored: conformed (an int into a
+        // float column is a float) unless every value keeps its stored kind.
+        // A row that cannot be stored drains first too, as before.
         bool stores = true;
         for (std::size_t i = 0; i < row.size(); ++i) {
           if (row[i].kind() != old_row[i].kind() || row[i].kind() == ValueKind::kTensor) {

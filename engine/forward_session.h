@@ -321,7 +321,8 @@ class ForwardSession {
   std::vector<Value*> frame_chunks_;
   std::vector<FrameChunk> small_chunks_;   // owns frame_chunks_[0, kSmallChunks)
   std::vector<LargeBlock> frame_slabs_;    // own the rest
-  std::size_t slab_chunks_left_ = 0;       // unused chunks of frame_slabs_.back()
+  Value* slab_next_ = nullptr;             // the next chunk of frame_slabs_.back()
+  Value* slab_end_ = nullptr;              // and the end of that slab
   std::uint32_t frame_top_ = 0;
   std::vector<std::vector<std::uint32_t>> free_frames_;  // by size
   std::vector<NodeMemory> memories_;                     // by beta node

@@ -39,7 +39,7 @@ void* AllocateLarge(std::size_t bytes) {
 }
 
 void* GrowLarge(void* block, std::size_t old_bytes, std::size_t new_bytes, std::size_t used) {
-  if (block == nullptr || old_bytes < kLargeBlockBytes || new_bytes < kLargeBlockBytes) {
+  if (old_bytes < kLargeBlockBytes || new_bytes < kLargeBlockBytes) {
     void* grown = AllocateLarge(new_bytes);
     if (used > 0) std::memcpy(grown, block, used);
     FreeLarge(block, old_bytes);

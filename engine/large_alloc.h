@@ -10,14 +10,13 @@
 // ignored and the block is an ordinary anonymous mapping. Smaller blocks come
 // from operator new as usual, so small sessions are unchanged.
 //
-// Thread safety: AllocateLarge and FreeLarge are thread-safe.
+// Thread safety: AllocateLarge, GrowLarge and FreeLarge are thread-safe; the
+// containers are not.
 #pragma once
 
 #include <cstddef>
-#include <cstdlib>
 #include <new>
 #include <type_traits>
-#include <utility>
 #include <vector>
 
 namespace syllo::engine {
