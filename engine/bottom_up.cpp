@@ -194,7 +194,7 @@ std::shared_ptr<const BottomUpPlan> BottomUpPlan::Make(std::shared_ptr<const Ret
         plan->root_groups_[r].push_back({rel, {}});
         it = plan->root_groups_[r].end() - 1;
       }
-      it->joins.push_back(c);
+      it->joins.push_back({c, false, 0, 0});  // packed below, with the alpha tests
     }
   }
   // Frames: a node's storage follows its parent's, so a path never reuses it.
@@ -233,6 +233,21 @@ std::shared_ptr<const BottomUpPlan> BottomUpPlan::Make(std::shared_ptr<const Ret
     }
   }
   for (const AlphaNode& a : net.alphas()) plan->alpha_tests_.push_back(CompileAlphaTests(a, spec.relations[a.relation]));
+  for (auto& groups : plan->root_groups_) {
+    for (RootGroup& g : groups) {
+      for (RootJoin& j : g.joins) {
+        const BetaNode& n = betas[j.node];
+        const AlphaTests& compiled = plan->alpha_tests_[n.alpha];
+        // A root join has no parent values to match; one that had would take
+        // the general path.
+        j.packed = compiled.direct && n.left_key.empty();
+        if (!j.packed) continue;
+        j.tests_begin = static_cast<std::uint32_t>(plan->root_tests_.size());
+        plan->root_tests_.insert(plan->root_tests_.end(), compiled.tests.begin(), compiled.tests.end());
+        j.tests_end = static_cast<std::uint32_t>(plan->root_tests_.size());
+      }
+    }
+  }
   // Heads whose every value is a constant or a column of the same type:
   // they conform by construction.
   plan->head_typed_.assign(betas.size(), 0);
@@ -272,6 +287,7 @@ std::shared_ptr<const BottomUpPlan> BottomUpPlan::Make(std::shared_ptr<const Ret
 BottomUpSession::BottomUpSession(std::shared_ptr<const BottomUpPlan> plan)
     : plan_(std::move(plan)),
       semantics_(SemanticsFor(plan_->program().semantics)),
+      boolean_(semantics_.kind() == Semantics::kBoolean),
       threshold_(plan_->program().threshold) {
   const ProgramSpec& spec = plan_->program();
   for (const RelationSpec& r : spec.relations) (void)memory_.Declare(r.name, r.columns);
@@ -431,11 +447,12 @@ void BottomUpSession::Enter(NodeId node, const Value* parent_frame, double cf) {
 }
 
 // Inlined: it runs for every fact every join meets, and a call costs as much as its tests.
-[[gnu::always_inline]] inline bool BottomUpSession::Passes(std::uint32_t alpha_id, std::span<const Value> row) const {
-  const BottomUpPlan::AlphaTests& compiled = plan_->alpha_tests_[alpha_id];
-  if (!compiled.direct) return AlphaPasses(plan_->network().alphas()[alpha_id], row);
+[[gnu::always_inline]] inline bool BottomUpSession::PassesTests(const BottomUpPlan::ColumnTest* begin,
+                                                                 const BottomUpPlan::ColumnTest* end,
+                                                                 std::span<const Value> row) {
   using Kind = BottomUpPlan::ColumnTest::Kind;
-  for (const BottomUpPlan::ColumnTest& t : compiled.tests) {
+  for (const BottomUpPlan::ColumnTest* it = begin; it != end; ++it) {
+    const BottomUpPlan::ColumnTest& t = *it;
     const Value& x = row[t.column];
     switch (t.kind) {
       case Kind::kIdentical:
@@ -464,6 +481,12 @@ void BottomUpSession::Enter(NodeId node, const Value* parent_frame, double cf) {
     }
   }
   return true;
+}
+
+[[gnu::always_inline]] inline bool BottomUpSession::Passes(std::uint32_t alpha_id, std::span<const Value> row) const {
+  const BottomUpPlan::AlphaTests& compiled = plan_->alpha_tests_[alpha_id];
+  if (!compiled.direct) return AlphaPasses(plan_->network().alphas()[alpha_id], row);
+  return PassesTests(compiled.tests.data(), compiled.tests.data() + compiled.tests.size(), row);
 }
 
 [[gnu::always_inline]] inline bool BottomUpSession::Matches(const BetaNode& n, const Value* parent_frame,
@@ -506,30 +529,41 @@ void BottomUpSession::JoinFact(NodeId node, const BetaNode& n, const Value* pare
                                const Relation& rel, FactId id) {
   // Read here: a conclusion since may have grown the relation.
   auto row = rel.row(id);
-  if (!Matches(n, parent_frame, row)) return;
+  if (Matches(n, parent_frame, row)) JoinMatched(node, n, parent_frame, cf, rel, id, row);
+}
+
+void BottomUpSession::JoinMatched(NodeId node, const BetaNode& n, const Value* parent_frame, double cf,
+                                  const Relation& rel, FactId id, std::span<const Value> row) {
   const std::size_t parent_size = plan_->network().betas()[n.parent].frame_size;
   Value* frame = frames_.data() + plan_->frame_at_[node];
   std::copy(parent_frame, parent_frame + parent_size, frame);
   for (auto [col, slot] : n.binds) frame[slot] = row[col];
   if (n.certainty_slot != kNoSlot) frame[n.certainty_slot] = Value::Float(rel.certainty(id));
   if (!n.steps.empty() && !RunSteps(n.steps, {frame, n.frame_size})) return;
-  Children(node, frame, semantics_.Conjunction(cf, rel.certainty(id)));
+  Children(node, frame, boolean_ ? 1.0 : semantics_.Conjunction(cf, rel.certainty(id)));
 }
 
 void BottomUpSession::RootJoins(const std::vector<BottomUpPlan::RootGroup>& groups) {
   // A relation's facts read once for all the joins of the rank that start
-  // with it (the rules over an applicant: one fact, dozens of rules).
+  // with it (the rules over an applicant: one fact, dozens of rules, most of
+  // which fail their tests: those are decided here, without a call).
   const ReteNetwork& net = plan_->network();
   const Value* root_frame = frames_.data();
   const double cf = semantics_.True();
+  const BottomUpPlan::ColumnTest* tests = plan_->root_tests_.data();
   for (const BottomUpPlan::RootGroup& g : groups) {
     const Relation& rel = memory_.at(g.relation);
     const FactId count = rel.capacity();  // as of now, as Find
     if (!Spend(std::uint64_t{count} * g.joins.size())) return;
     for (FactId id = 0; id < count; ++id) {
       if (!Counts(rel, id)) continue;
-      for (NodeId node : g.joins) {
-        JoinFact(node, net.betas()[node], root_frame, cf, rel, id);
+      for (const BottomUpPlan::RootJoin& j : g.joins) {
+        auto row = rel.row(id);  // per join: a conclusion may have grown the relation
+        if (j.packed ? !PassesTests(tests + j.tests_begin, tests + j.tests_end, row)
+                     : !Matches(net.betas()[j.node], root_frame, row)) {
+          continue;
+        }
+        JoinMatched(j.node, net.betas()[j.node], root_frame, cf, rel, id, row);
         if (gave_up_) return;
       }
     }
@@ -578,23 +612,24 @@ void BottomUpSession::Aggregate(NodeId node, const Value* parent_frame, double c
 void BottomUpSession::Conclude(NodeId node, const Value* frame, double cf) {
   const BetaNode& n = plan_->network().betas()[node];
   const RuleSpec& rule = plan_->program().rules[n.rule];
-  if (!semantics_.Fires(cf)) return;
+  if (!boolean_ && !semantics_.Fires(cf)) return;  // boolean: cf is 1
   std::span<const Value> view(frame, n.frame_size);
-  head_row_.clear();
+  head_row_.resize(rule.head_args.size());
+  Value* out = head_row_.data();
   for (const Expr& e : rule.head_args) {
     if (e.op == ExprOp::kVar) {
-      head_row_.push_back(view[e.slot]);
+      *out++ = view[e.slot];
     } else if (e.op == ExprOp::kConst) {
-      head_row_.push_back(e.constant);
+      *out++ = e.constant;
     } else {
       auto v = engine::Evaluate(e, view);
       if (!v) return;  // an expression that fails concludes nothing
-      head_row_.push_back(*v);
+      *out++ = *v;
     }
   }
   Relation& rel = memory_.at(rule.head_relation);
   if (!plan_->head_typed_[node] && !rel.Conform(head_row_).ok()) return;
-  const double conclusion = semantics_.Apply(cf, rule.certainty);
+  const double conclusion = boolean_ ? 1.0 : semantics_.Apply(cf, rule.certainty);
   ++pass_derivations_;
   auto res = rel.Insert(head_row_, conclusion, Origin::kDerived);
   if (res.inserted) {

@@ -101,10 +101,19 @@ class BottomUpPlan {
   std::vector<std::vector<NodeId>> children_;
   // By rank: the root's children on its paths, the joins grouped by the
   // relation they read (each fact is read once for all of them).
+  // A root join, packed: a decision tries dozens of them per fact and most
+  // fail a test, so each names its tests in one array (root_tests_, in the
+  // order the joins are tried) and the node is read only when they pass.
+  struct RootJoin {
+    NodeId node = 0;
+    bool packed = false;  // false: the node's own tests (Matches)
+    std::uint32_t tests_begin = 0, tests_end = 0;
+  };
   struct RootGroup {
     RelationId relation = 0;
-    std::vector<NodeId> joins;
+    std::vector<RootJoin> joins;
   };
+  std::vector<ColumnTest> root_tests_;
   std::vector<std::vector<RootGroup>> root_groups_;
   std::vector<std::vector<NodeId>> root_others_;
   // Where each beta node's frame (and an aggregate's value frame) lives in
@@ -169,11 +178,17 @@ class BottomUpSession {
   // One fact of a join's relation, counted: its tests, keys and bindings,
   // then the node's children.
   void JoinFact(NodeId node, const BetaNode& n, const Value* parent_frame, double cf, const Relation& rel, FactId id);
+  // The rest of JoinFact once the fact's row has matched.
+  void JoinMatched(NodeId node, const BetaNode& n, const Value* parent_frame, double cf, const Relation& rel, FactId id,
+                   std::span<const Value> row);
   void RootJoins(const std::vector<BottomUpPlan::RootGroup>& groups);
   void Aggregate(NodeId node, const Value* parent_frame, double cf);
   bool AnyMatch(NodeId node, const Value* parent_frame);
   // AlphaPasses, read straight off the row when the plan could compile it.
   bool Passes(std::uint32_t alpha, std::span<const Value> row) const;
+  // Whether the row passes each compiled test of [begin, end).
+  static bool PassesTests(const BottomUpPlan::ColumnTest* begin, const BottomUpPlan::ColumnTest* end,
+                          std::span<const Value> row);
   // Whether a fact's row passes the node's alpha tests and join keys.
   bool Matches(const BetaNode& n, const Value* parent_frame, std::span<const Value> row) const;
   // Calls f(row) for each counted fact that matches the node under the
@@ -211,6 +226,9 @@ class BottomUpSession {
 
   std::shared_ptr<const BottomUpPlan> plan_;
   const CertaintySemantics& semantics_;
+  // Boolean semantics (a decision table): every conjunction and conclusion
+  // is 1, known here without the virtual calls, a few on every match.
+  const bool boolean_;
   const double threshold_;
   WorkingMemory memory_;
   std::vector<std::uint8_t> touched_;  // by relation: changed since the reset

@@ -104,20 +104,24 @@ void Relation::DedupErase(std::uint64_t hash, FactId id) {
   dedup_[i] = kNoFact;
 }
 
-std::optional<FactId> Relation::Find(std::span<const Value> r) const { return FindHashed(r, RowHash(r)); }
+std::optional<FactId> Relation::Find(std::span<const Value> r) const {
+  const FactId id = FindHashed(r, RowHash(r));
+  if (id == kNoFact) return std::nullopt;
+  return id;
+}
 
-std::optional<FactId> Relation::FindHashed(std::span<const Value> r, std::uint64_t h) const {
+FactId Relation::FindHashed(std::span<const Value> r, std::uint64_t h) const {
   std::size_t m = dedup_.size() - 1;
   for (std::size_t i = h & m; dedup_[i] != kNoFact; i = (i + 1) & m) {
     if (dedup_hash_[i] == h && std::equal(r.begin(), r.end(), row(dedup_[i]).begin())) return dedup_[i];
   }
-  return std::nullopt;
+  return kNoFact;
 }
 
 Relation::InsertResult Relation::Insert(std::span<const Value> r, double cf, Origin origin) {
   assert(r.size() == arity_ && "row arity must match the relation");
   const std::uint64_t hash = RowHash(r);  // once: the lookup and the dedup set
-  if (auto existing = FindHashed(r, hash)) return {*existing, false};
+  if (const FactId existing = FindHashed(r, hash); existing != kNoFact) return {existing, false};
   FactId id;
   if (!free_ids_.empty()) {
     id = free_ids_.back();

@@ -88,7 +88,9 @@ class Relation {
   std::uint64_t KeyHashOfFact(ColumnMask mask, FactId id) const;
   static std::uint64_t KeyHash(std::span<const Value> key);
   // Find, with the row's hash already computed.
-  std::optional<FactId> FindHashed(std::span<const Value> row, std::uint64_t hash) const;
+  // kNoFact when absent (not an optional: its byte-wise return stalled the
+  // load that read it, on every insert).
+  FactId FindHashed(std::span<const Value> row, std::uint64_t hash) const;
   void DedupInsert(std::uint64_t hash, FactId id);
   void DedupErase(std::uint64_t hash, FactId id);
   void GrowDedup();

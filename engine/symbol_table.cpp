@@ -1,6 +1,7 @@
 #include "engine/symbol_table.h"
 
 #include <cassert>
+#include <cstring>
 #include <stdexcept>
 
 namespace syllo::engine {
@@ -15,7 +16,88 @@ std::string& SymbolTable::Slot(SymbolId id) const {
   return (*c)[id & (kChunkSize - 1)];
 }
 
-SymbolId SymbolTable::Add(std::string_view text, std::uint32_t holds) {
+std::uint64_t SymbolTable::HashText(std::string_view text) {
+  // Eight bytes at a time, each folded in by a multiply, the tail read as two
+  // overlapping words (the length, mixed in first, tells them apart); then a
+  // finisher, since the low bits pick the slot.
+  const char* p = text.data();
+  std::size_t n = text.size();
+  std::uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
+  for (; n >= 8; p += 8, n -= 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 31;
+  }
+  if (n > 0) {
+    std::uint64_t w;
+    if (n >= 4) {
+      std::uint32_t first, last;
+      std::memcpy(&first, p, 4);
+      std::memcpy(&last, p + n - 4, 4);
+      w = (std::uint64_t{first} << 32) | last;
+    } else {
+      w = (std::uint64_t{static_cast<unsigned char>(p[0])} << 16) |
+          (std::uint64_t{static_cast<unsigned char>(p[n >> 1])} << 8) | static_cast<unsigned char>(p[n - 1]);
+    }
+    h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+  }
+  h ^= h >> 32;
+  h *= 0x94d049bb133111ebULL;
+  h ^= h >> 29;
+  return h;
+}
+
+std::size_t SymbolTable::Probe(std::string_view text, std::uint64_t hash) const {
+  const std::size_t mask = index_.size() - 1;
+  const auto low = static_cast<std::uint32_t>(hash);
+  for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+    const IndexSlot& s = index_[i];
+    if (s.id == kNoSymbol || (s.hash == low && Slot(s.id) == text)) return i;
+  }
+}
+
+void SymbolTable::IndexInsert(SymbolId id, std::uint64_t hash) {
+  if ((indexed_ + 1) * 4 > index_.size() * 3) {
+    std::vector<IndexSlot> old(index_.size() * 2);
+    old.swap(index_);
+    const std::size_t mask = index_.size() - 1;
+    for (const IndexSlot& s : old) {
+      if (s.id == kNoSymbol) continue;
+      std::size_t i = s.hash & mask;
+      while (index_[i].id != kNoSymbol) i = (i + 1) & mask;
+      index_[i] = s;
+    }
+  }
+  const std::size_t mask = index_.size() - 1;
+  std::size_t i = hash & mask;
+  while (index_[i].id != kNoSymbol) i = (i + 1) & mask;
+  index_[i] = {id, static_cast<std::uint32_t>(hash)};
+  ++indexed_;
+}
+
+void SymbolTable::IndexErase(std::string_view text) {
+  const std::size_t mask = index_.size() - 1;
+  std::size_t i = Probe(text, HashText(text));
+  assert(index_[i].id != kNoSymbol && "erasing a text that is not indexed");
+  if (index_[i].id == kNoSymbol) return;
+  // Backward shift: move up each later entry whose home slot is not between
+  // the hole and it, so that every probe sequence stays unbroken.
+  for (std::size_t j = i;;) {
+    j = (j + 1) & mask;
+    if (index_[j].id == kNoSymbol) break;
+    const std::size_t home = index_[j].hash & mask;
+    const bool between = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+    if (!between) {
+      index_[i] = index_[j];
+      i = j;
+    }
+  }
+  index_[i] = IndexSlot{};
+  --indexed_;
+}
+
+SymbolId SymbolTable::Add(std::string_view text, std::uint64_t hash, std::uint32_t holds) {
   SymbolId id;
   if (!free_ids_.empty()) {
     id = free_ids_.back();
@@ -35,30 +117,32 @@ SymbolId SymbolTable::Add(std::string_view text, std::uint32_t holds) {
   std::string& slot = Slot(id);
   slot.assign(text);
   holds_[id] = holds;
-  index_.emplace(std::string_view(slot), id);
+  IndexInsert(id, hash);
   return id;
 }
 
 SymbolId SymbolTable::Intern(std::string_view text) {
+  const std::uint64_t hash = HashText(text);  // outside the lock
   std::lock_guard lock(mutex_);
-  if (auto it = index_.find(text); it != index_.end()) {
-    holds_[it->second] = kForGood;  // a held text interned for good stays
-    return it->second;
+  if (const IndexSlot& s = index_[Probe(text, hash)]; s.id != kNoSymbol) {
+    holds_[s.id] = kForGood;  // a held text interned for good stays
+    return s.id;
   }
-  return Add(text, kForGood);
+  return Add(text, hash, kForGood);
 }
 
 SymbolId SymbolTable::InternHeld(std::string_view text, std::vector<SymbolId>& held) {
+  const std::uint64_t hash = HashText(text);
   std::lock_guard lock(mutex_);
-  if (auto it = index_.find(text); it != index_.end()) {
-    SymbolId id = it->second;
+  if (const IndexSlot& s = index_[Probe(text, hash)]; s.id != kNoSymbol) {
+    SymbolId id = s.id;
     if (holds_[id] != kForGood) {
       ++holds_[id];  // from 0: released, not yet freed, held again
       held.push_back(id);
     }
     return id;
   }
-  SymbolId id = Add(text, 1);
+  SymbolId id = Add(text, hash, 1);
   held.push_back(id);
   return id;
 }
@@ -80,7 +164,7 @@ void SymbolTable::FreeReleased() {
     // Held again since, or listed twice (released, held, released again).
     if (holds_[id] != 0) continue;
     std::string& slot = Slot(id);
-    index_.erase(std::string_view(slot));
+    IndexErase(slot);
     slot.clear();
     holds_[id] = kFree;
     free_ids_.push_back(id);
@@ -90,12 +174,13 @@ void SymbolTable::FreeReleased() {
 
 std::size_t SymbolTable::live() const {
   std::lock_guard lock(mutex_);
-  return index_.size();
+  return indexed_;
 }
 
 std::optional<SymbolId> SymbolTable::Find(std::string_view text) const {
+  const std::uint64_t hash = HashText(text);
   std::lock_guard lock(mutex_);
-  if (auto it = index_.find(text); it != index_.end()) return it->second;
+  if (const IndexSlot& s = index_[Probe(text, hash)]; s.id != kNoSymbol) return s.id;
   return std::nullopt;
 }
 

@@ -28,7 +28,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace syllo::engine {
@@ -73,11 +72,28 @@ class SymbolTable {
   static constexpr std::uint32_t kFree = UINT32_MAX - 1;
 
   std::string& Slot(SymbolId id) const;
-  SymbolId Add(std::string_view text, std::uint32_t holds);  // REQUIRES: mutex_ held
-  void FreeReleased();                                         // REQUIRES: mutex_ held
+  SymbolId Add(std::string_view text, std::uint64_t hash, std::uint32_t holds);  // REQUIRES: mutex_ held
+  void FreeReleased();                                                             // REQUIRES: mutex_ held
+
+  // The text -> id index: open addressing with linear probing, each slot an
+  // id and the low half of its text's hash (its home slot; most misses end
+  // there, without reading the text). A decision request interns a few new
+  // strings, and std::unordered_map's node per text and byte-wise hash were
+  // most of what that cost.
+  struct IndexSlot {
+    SymbolId id = kNoSymbol;
+    std::uint32_t hash = 0;  // the low 32 bits (the table stays below 2^32 slots)
+  };
+  static constexpr SymbolId kNoSymbol = UINT32_MAX;
+  static std::uint64_t HashText(std::string_view text);
+  // The slot holding `text`, or the empty slot where it would go.
+  std::size_t Probe(std::string_view text, std::uint64_t hash) const;
+  void IndexInsert(SymbolId id, std::uint64_t hash);
+  void IndexErase(std::string_view text);  // backward-shift deletion
 
   mutable std::mutex mutex_;
-  std::unordered_map<std::string_view, SymbolId> index_;  // views into chunks_
+  std::vector<IndexSlot> index_ = std::vector<IndexSlot>(1024);  // a power of two
+  std::size_t indexed_ = 0;
   // Chunk pointers are written once under mutex_ and never freed before exit.
   std::unique_ptr<std::atomic<Chunk*>[]> chunks_{new std::atomic<Chunk*>[kMaxChunks]()};
   std::vector<std::unique_ptr<Chunk>> owned_;
@@ -97,7 +113,10 @@ class SymbolScope {
   SymbolScope(const SymbolScope&) = delete;
   SymbolScope& operator=(const SymbolScope&) = delete;
 
-  SymbolId Intern(std::string_view text) { return SymbolTable::Global().InternHeld(text, held_); }
+  SymbolId Intern(std::string_view text) {
+    if (held_.capacity() == 0) held_.reserve(16);  // one allocation for a request's few strings
+    return SymbolTable::Global().InternHeld(text, held_);
+  }
   void Release();
   std::size_t held() const { return held_.size(); }
 

@@ -24,14 +24,15 @@ std::string_view StopName(engine::StopReason reason) {
   return "error";
 }
 
-Result<std::vector<engine::Value>> ConvertRow(const engine::ProgramSpec& spec, engine::RelationId id,
-                                              const std::vector<Value>& row, engine::SymbolScope* scope) {
+// The caller's row as engine values, into `out` (cleared first).
+Status ConvertRowInto(const engine::ProgramSpec& spec, engine::RelationId id, const std::vector<Value>& row,
+                      engine::SymbolScope* scope, std::vector<engine::Value>& out) {
   const auto& columns = spec.relations[id].columns;
   if (row.size() != columns.size()) {
     return Status::InvalidArgument(spec.relations[id].name + " has " + std::to_string(columns.size()) +
                                    " columns, the row has " + std::to_string(row.size()));
   }
-  std::vector<engine::Value> out;
+  out.clear();
   out.reserve(row.size());
   for (std::size_t i = 0; i < row.size(); ++i) {
     if (row[i].is_none()) {
@@ -39,6 +40,13 @@ Result<std::vector<engine::Value>> ConvertRow(const engine::ProgramSpec& spec, e
     }
     out.push_back(ToEngine(row[i], columns[i].type, scope));
   }
+  return Status();
+}
+
+Result<std::vector<engine::Value>> ConvertRow(const engine::ProgramSpec& spec, engine::RelationId id,
+                                              const std::vector<Value>& row, engine::SymbolScope* scope) {
+  std::vector<engine::Value> out;
+  if (Status s = ConvertRowInto(spec, id, row, scope, out); !s.ok()) return s;
   return out;
 }
 
@@ -179,11 +187,13 @@ Status Session::Assert(std::string_view relation, const std::vector<Value>& row,
   const engine::ProgramSpec& spec = *impl_->program.impl()->spec;
   auto id = UserRelation(*impl_->program.impl(), relation);
   if (!id.ok()) return id.status();
-  auto values = ConvertRow(spec, *id, row, &impl_->symbols);
-  if (!values.ok()) return values.status();
+  // Into the session's scratch row: one allocation for all the rows a
+  // session is given, not one each.
+  std::vector<engine::Value>& values = impl_->scratch_row;
+  if (Status s = ConvertRowInto(spec, *id, row, &impl_->symbols, values); !s.ok()) return s;
   auto added = impl_->bottom_up != nullptr && !impl_->bottom_up_ran
-                   ? impl_->bottom_up->Assert(*id, *values, certainty, engine::Origin::kAsserted)
-                   : impl_->Forward().Assert(*id, std::move(values).value(), certainty);
+                   ? impl_->bottom_up->Assert(*id, values, certainty, engine::Origin::kAsserted)
+                   : impl_->Forward().AssertRow(*id, values, certainty);
   if (!added.ok()) return added.status();
   ++impl_->generation;
   return Status();

@@ -50,6 +50,7 @@ struct Session::Impl {
   // when the session ends, so a service seeing ever new ids stays bounded.
   // First, so that it goes last: every member below may hold their ids.
   engine::SymbolScope symbols;
+  std::vector<engine::Value> scratch_row;  // Assert's conversion of a row
   Program program;
   std::unique_ptr<scripting::PackHost> host;
   Status host_status;  // why there is no host, when the program needs one

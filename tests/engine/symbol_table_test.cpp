@@ -42,6 +42,36 @@ TEST(SymbolTableTest, ReleasedTextsAreFreedAndTheirIdsReused) {
   EXPECT_EQ(table.size(), ids);
 }
 
+// The index grows past its first size and erases from the middle of probe
+// runs: every text left is still found under its id, every freed one is not,
+// whatever its length (the hash reads words, overlapping tails, single bytes).
+TEST(SymbolTableTest, TheIndexFindsEveryTextThroughGrowthAndErasure) {
+  SymbolTable table;
+  auto text = [](int i) { return std::string(static_cast<std::size_t>(i % 23), 'x') + std::to_string(i); };
+  std::vector<SymbolId> kept, dropped;
+  std::vector<SymbolId> ids;
+  for (int i = 0; i < 3 * static_cast<int>(SymbolTable::kFreeBatch); ++i) {
+    ids.push_back(table.InternHeld(text(i), i % 3 == 0 ? kept : dropped));
+  }
+  EXPECT_EQ(table.live(), ids.size());
+  table.Release(dropped);  // 2 * kFreeBatch: freed at once
+  EXPECT_EQ(table.live(), kept.size());
+  for (int i = 0; i < static_cast<int>(ids.size()); ++i) {
+    if (i % 3 == 0) {
+      EXPECT_EQ(table.Find(text(i)), ids[static_cast<std::size_t>(i)]) << text(i);
+      EXPECT_EQ(table.Name(ids[static_cast<std::size_t>(i)]), text(i));
+    } else {
+      EXPECT_FALSE(table.Find(text(i)).has_value()) << text(i);
+    }
+  }
+  EXPECT_FALSE(table.Find("").has_value());
+  EXPECT_EQ(table.Find(""), table.Find(""));
+  const SymbolId empty = table.Intern("");
+  EXPECT_EQ(table.Find(""), empty);
+  EXPECT_NE(table.Intern("a"), table.Intern("b"));
+  EXPECT_NE(table.Intern("ab"), table.Intern("ba"));
+}
+
 TEST(SymbolTableTest, TextsInternedForGoodAreNeverListedNorFreed) {
   SymbolTable table;
   SymbolId p = table.Intern("KP");
