@@ -99,8 +99,6 @@ class BottomUpPlan {
   // first_[rank][node + 1])).
   std::vector<std::vector<std::uint32_t>> first_;
   std::vector<std::vector<NodeId>> children_;
-  // By rank: the root's children on its paths, the joins grouped by the
-  // relation they read (each fact is read once for all of them).
   // A root join, packed: a decision tries dozens of them per fact and most
   // fail a test, so each names its tests in one array (root_tests_, in the
   // order the joins are tried) and the node is read only when they pass.
@@ -114,6 +112,8 @@ class BottomUpPlan {
     std::vector<RootJoin> joins;
   };
   std::vector<ColumnTest> root_tests_;
+  // By rank: the root's children on its paths, the joins grouped by the
+  // relation they read (each fact is read once for all of them).
   std::vector<std::vector<RootGroup>> root_groups_;
   std::vector<std::vector<NodeId>> root_others_;
   // Where each beta node's frame (and an aggregate's value frame) lives in
