@@ -5,6 +5,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "engine/backward_shift.h"
 #include "engine/tensor_pool.h"
 
 namespace syllo::engine {
@@ -88,20 +89,13 @@ void Relation::DedupErase(std::uint64_t hash, FactId id) {
     assert(dedup_[i] != kNoFact && "erasing a fact that is not in the dedup set");
     i = (i + 1) & m;
   }
-  // Backward-shift deletion keeps every probe sequence unbroken.
-  std::size_t j = i;
-  while (true) {
-    j = (j + 1) & m;
-    if (dedup_[j] == kNoFact) break;
-    std::size_t home = dedup_hash_[j] & m;
-    bool between = (i <= j) ? (i < home && home <= j) : (i < home || home <= j);
-    if (!between) {
-      dedup_[i] = dedup_[j];
-      dedup_hash_[i] = dedup_hash_[j];
-      i = j;
-    }
-  }
-  dedup_[i] = kNoFact;
+  BackwardShiftErase(
+      i, m, [&](std::size_t j) { return dedup_[j] == kNoFact; }, [&](std::size_t j) { return dedup_hash_[j] & m; },
+      [&](std::size_t from, std::size_t to) {
+        dedup_[to] = dedup_[from];
+        dedup_hash_[to] = dedup_hash_[from];
+      },
+      [&](std::size_t j) { dedup_[j] = kNoFact; });
 }
 
 std::optional<FactId> Relation::Find(std::span<const Value> r) const {

@@ -4,6 +4,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "engine/backward_shift.h"
+
 namespace syllo::engine {
 
 SymbolTable& SymbolTable::Global() {
@@ -81,19 +83,11 @@ void SymbolTable::IndexErase(std::string_view text) {
   std::size_t i = Probe(text, HashText(text));
   assert(index_[i].id != kNoSymbol && "erasing a text that is not indexed");
   if (index_[i].id == kNoSymbol) return;
-  // Backward shift: move up each later entry whose home slot is not between
-  // the hole and it, so that every probe sequence stays unbroken.
-  for (std::size_t j = i;;) {
-    j = (j + 1) & mask;
-    if (index_[j].id == kNoSymbol) break;
-    const std::size_t home = index_[j].hash & mask;
-    const bool between = i <= j ? (i < home && home <= j) : (i < home || home <= j);
-    if (!between) {
-      index_[i] = index_[j];
-      i = j;
-    }
-  }
-  index_[i] = IndexSlot{};
+  BackwardShiftErase(
+      i, mask, [&](std::size_t j) { return index_[j].id == kNoSymbol; },
+      [&](std::size_t j) { return index_[j].hash & mask; },
+      [&](std::size_t from, std::size_t to) { index_[to] = index_[from]; },
+      [&](std::size_t j) { index_[j] = IndexSlot{}; });
   --indexed_;
 }
 
