@@ -25,6 +25,43 @@ bool ReadsWholeRelation(const BetaNode& n) {
 
 // ---- the plan ----------------------------------------------------------------------
 
+// The typed form of a comparison with a constant, or kGeneral.
+BottomUpPlan::ColumnTest::Typed BottomUpPlan::TypedCompare(const ColumnTest& t) {
+  using Typed = BottomUpPlan::ColumnTest::Typed;
+  if (t.kind != BottomUpPlan::ColumnTest::Kind::kWithConstant) return Typed::kGeneral;
+  CmpOp op = t.op;
+  if (t.constant_first) {
+    // c < x is x > c, and so on; == and != read both ways.
+    switch (op) {
+      case CmpOp::kLt: op = CmpOp::kGt; break;
+      case CmpOp::kLe: op = CmpOp::kGe; break;
+      case CmpOp::kGt: op = CmpOp::kLt; break;
+      case CmpOp::kGe: op = CmpOp::kLe; break;
+      default: break;
+    }
+  }
+  if (t.constant.kind() == ValueKind::kInt) {
+    switch (op) {
+      case CmpOp::kLt: return Typed::kIntLt;
+      case CmpOp::kLe: return Typed::kIntLe;
+      case CmpOp::kGt: return Typed::kIntGt;
+      case CmpOp::kGe: return Typed::kIntGe;
+      case CmpOp::kEq: return Typed::kIntEq;
+      case CmpOp::kNe: return Typed::kIntNe;
+    }
+  }
+  if (t.constant.kind() == ValueKind::kFloat && !std::isnan(t.constant.as_float())) {
+    switch (op) {
+      case CmpOp::kLt: return Typed::kFloatLt;
+      case CmpOp::kLe: return Typed::kFloatLe;
+      case CmpOp::kGt: return Typed::kFloatGt;
+      case CmpOp::kGe: return Typed::kFloatGe;
+      default: break;  // == and != on floats: the general path
+    }
+  }
+  return Typed::kGeneral;
+}
+
 BottomUpPlan::AlphaTests BottomUpPlan::CompileAlphaTests(const AlphaNode& alpha, const RelationSpec& relation) {
   AlphaTests out;
   for (const auto& [col, v] : alpha.constants) {
@@ -87,6 +124,7 @@ BottomUpPlan::AlphaTests BottomUpPlan::CompileAlphaTests(const AlphaNode& alpha,
         relation.columns[t.column].type.kind == ValueKind::kFloat) {
       t.constant = Value::Float(static_cast<double>(t.constant.as_int()));
     }
+    t.typed = TypedCompare(t);
     out.tests.push_back(t);
   }
   out.direct = true;
@@ -451,9 +489,32 @@ void BottomUpSession::Enter(NodeId node, const Value* parent_frame, double cf) {
                                                                  const BottomUpPlan::ColumnTest* end,
                                                                  std::span<const Value> row) {
   using Kind = BottomUpPlan::ColumnTest::Kind;
+  using Typed = BottomUpPlan::ColumnTest::Typed;
   for (const BottomUpPlan::ColumnTest* it = begin; it != end; ++it) {
     const BottomUpPlan::ColumnTest& t = *it;
     const Value& x = row[t.column];
+    // The typed comparisons first: an int or float column against a constant.
+    if (x.kind() == ValueKind::kInt) {
+      const std::int64_t a = x.as_int(), c = t.constant.as_int();
+      switch (t.typed) {
+        case Typed::kIntLt: if (!(a < c)) return false; continue;
+        case Typed::kIntLe: if (!(a <= c)) return false; continue;
+        case Typed::kIntGt: if (!(a > c)) return false; continue;
+        case Typed::kIntGe: if (!(a >= c)) return false; continue;
+        case Typed::kIntEq: if (a != c) return false; continue;
+        case Typed::kIntNe: if (a == c) return false; continue;
+        default: break;
+      }
+    } else if (x.kind() == ValueKind::kFloat && x.as_float() == x.as_float()) {
+      const double a = x.as_float(), c = t.constant.as_float();
+      switch (t.typed) {
+        case Typed::kFloatLt: if (!(a < c)) return false; continue;
+        case Typed::kFloatLe: if (!(a <= c)) return false; continue;
+        case Typed::kFloatGt: if (!(a > c)) return false; continue;
+        case Typed::kFloatGe: if (!(a >= c)) return false; continue;
+        default: break;
+      }
+    }
     switch (t.kind) {
       case Kind::kIdentical:
         if (x != t.constant) return false;

@@ -74,6 +74,12 @@ class BottomUpPlan {
     // kIdentical, kSameAs: the alpha node's constants and repeated columns
     // (identity, as AlphaPasses); the others its tests (Compare).
     enum class Kind : std::uint8_t { kIdentical, kSameAs, kWithConstant, kWithColumn, kMember } kind = Kind::kWithConstant;
+    // A comparison with an int or a (non-NaN) float constant, as the column
+    // holds it: one load and one compare, `constant op column` turned round.
+    // A value of another kind, or a NaN, takes the general path (kGeneral).
+    enum class Typed : std::uint8_t {
+      kGeneral, kIntLt, kIntLe, kIntGt, kIntGe, kIntEq, kIntNe, kFloatLt, kFloatLe, kFloatGt, kFloatGe,
+    } typed = Typed::kGeneral;
     CmpOp op = CmpOp::kEq;
     bool constant_first = false;  // kWithConstant: `constant op column`
     bool negated = false;         // kMember: `not in`
@@ -85,6 +91,7 @@ class BottomUpPlan {
     bool direct = false;  // false: run AlphaPasses
     std::vector<ColumnTest> tests;
   };
+  static ColumnTest::Typed TypedCompare(const ColumnTest& t);
   static AlphaTests CompileAlphaTests(const AlphaNode& alpha, const RelationSpec& relation);
 
   std::shared_ptr<const ReteNetwork> network_;

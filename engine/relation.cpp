@@ -13,8 +13,6 @@ namespace syllo::engine {
 Relation::Relation(std::string name, std::vector<Column> columns)
     : name_(std::move(name)), columns_(std::move(columns)), arity_(columns_.size()) {
   if (arity_ > kMaxColumns) throw std::invalid_argument("relation " + name_ + " has more than 64 columns");
-  dedup_.assign(16, kNoFact);
-  dedup_hash_.assign(16, 0);
 }
 
 Status Relation::Conform(std::span<Value> row) const {
@@ -64,6 +62,23 @@ std::uint64_t Relation::KeyHashOfFact(ColumnMask mask, FactId id) const {
   return h;
 }
 
+void Relation::BuildDedup() {
+  std::size_t slots = 16;
+  while ((live_ + 1) * 4 > slots * 3) slots *= 2;
+  dedup_.assign(slots, kNoFact);
+  dedup_hash_.assign(slots, 0);
+  for (FactId id = 0; id < capacity(); ++id) {
+    if (alive_[id]) DedupInsert(RowHash(row(id)), id);
+  }
+}
+
+FactId Relation::Scan(std::span<const Value> r) const {
+  for (FactId id = 0; id < capacity(); ++id) {
+    if (alive_[id] && std::equal(r.begin(), r.end(), row(id).begin())) return id;
+  }
+  return kNoFact;
+}
+
 void Relation::GrowDedup() {
   LargeVector<FactId> old = std::move(dedup_);
   LargeVector<std::uint64_t> old_hash = std::move(dedup_hash_);
@@ -99,7 +114,7 @@ void Relation::DedupErase(std::uint64_t hash, FactId id) {
 }
 
 std::optional<FactId> Relation::Find(std::span<const Value> r) const {
-  const FactId id = FindHashed(r, RowHash(r));
+  const FactId id = scanning() ? Scan(r) : FindHashed(r, RowHash(r));
   if (id == kNoFact) return std::nullopt;
   return id;
 }
@@ -114,8 +129,13 @@ FactId Relation::FindHashed(std::span<const Value> r, std::uint64_t h) const {
 
 Relation::InsertResult Relation::Insert(std::span<const Value> r, double cf, Origin origin) {
   assert(r.size() == arity_ && "row arity must match the relation");
-  const std::uint64_t hash = RowHash(r);  // once: the lookup and the dedup set
-  if (const FactId existing = FindHashed(r, hash); existing != kNoFact) return {existing, false};
+  std::uint64_t hash = 0;  // once: the lookup and the dedup set
+  if (scanning()) {
+    if (const FactId existing = Scan(r); existing != kNoFact) return {existing, false};
+  } else {
+    hash = RowHash(r);
+    if (const FactId existing = FindHashed(r, hash); existing != kNoFact) return {existing, false};
+  }
   FactId id;
   if (!free_ids_.empty()) {
     id = free_ids_.back();
@@ -134,15 +154,19 @@ Relation::InsertResult Relation::Insert(std::span<const Value> r, double cf, Ori
     alive_.push_back(1);
   }
   ++live_;
-  if ((live_ + 1) * 4 > dedup_.size() * 3) GrowDedup();
-  DedupInsert(hash, id);
+  if (scanning()) {
+    if (capacity() > kScanFacts) BuildDedup();
+  } else {
+    if ((live_ + 1) * 4 > dedup_.size() * 3) GrowDedup();
+    DedupInsert(hash, id);
+  }
   for (auto& index : indices_) index->buckets[KeyHashOfFact(index->mask, id)].push_back(id);
   return {id, true};
 }
 
 bool Relation::Erase(FactId id) {
   if (!alive(id)) return false;
-  DedupErase(RowHash(row(id)), id);
+  if (!scanning()) DedupErase(RowHash(row(id)), id);
   for (auto& index : indices_) {
     auto it = index->buckets.find(KeyHashOfFact(index->mask, id));
     if (it == index->buckets.end()) continue;
@@ -198,11 +222,9 @@ void Relation::Clear() {
     std::vector<FactId>().swap(free_ids_);
     LargeVector<FactId>().swap(dedup_);
     LargeVector<std::uint64_t>().swap(dedup_hash_);
-    dedup_.assign(16, kNoFact);
-    dedup_hash_.assign(16, 0);
-  } else if (!certainty_.empty()) {
-    std::fill(dedup_.begin(), dedup_.end(), kNoFact);
   }
+  dedup_.clear();  // scanned again until it grows
+  dedup_hash_.clear();
   values_.clear();
   certainty_.clear();
   origin_.clear();

@@ -91,6 +91,12 @@ class Relation {
   // kNoFact when absent (not an optional: its byte-wise return stalled the
   // load that read it, on every insert).
   FactId FindHashed(std::span<const Value> row, std::uint64_t hash) const;
+  // Up to kScanFacts ids a relation has no dedup set: a duplicate is found
+  // by comparing rows, cheaper than hashing for the few facts of a decision.
+  static constexpr FactId kScanFacts = 8;
+  bool scanning() const { return dedup_.empty(); }
+  FactId Scan(std::span<const Value> row) const;
+  void BuildDedup();
   void DedupInsert(std::uint64_t hash, FactId id);
   void DedupErase(std::uint64_t hash, FactId id);
   void GrowDedup();
@@ -105,6 +111,7 @@ class Relation {
   std::size_t live_ = 0;
   // Open-addressing set of live ids keyed by row hash (linear probing,
   // backward-shift deletion, so there are no tombstones). kNoFact marks empty.
+  // Empty while the relation is scanned (kScanFacts).
   LargeVector<FactId> dedup_;
   LargeVector<std::uint64_t> dedup_hash_;
   mutable std::vector<std::unique_ptr<Index>> indices_;

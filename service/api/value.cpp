@@ -14,7 +14,7 @@ std::string Value::ToString() const {
     case Kind::kString: return engine::QuoteString(text_);
     case Kind::kTensor: {
       std::string dims;
-      for (std::int64_t d : shape_) dims += (dims.empty() ? "" : ",") + std::to_string(d);
+      for (std::int64_t d : tensor_shape()) dims += (dims.empty() ? "" : ",") + std::to_string(d);
       return "tensor[" + dims + "]";
     }
   }

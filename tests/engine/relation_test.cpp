@@ -84,6 +84,43 @@ TEST(Relation, RandomOperationsMatchAModel) {
   }
 }
 
+// A few facts are found by comparing rows, more through the dedup set: each
+// fact stays findable, and no duplicate gets in, across the change, erasures,
+// recycled ids and a Clear back to few facts.
+TEST(Relation, DuplicatesAreRefusedBelowAndAboveTheScanLimit) {
+  Relation r("t", TwoInts());
+  auto row = [](int a) { return std::vector<Value>{Value::Int(7), Value::Int(a)}; };
+  for (int round = 0; round < 2; ++round) {
+    std::vector<FactId> ids;
+    for (int a = 0; a < 40; ++a) {
+      auto res = r.Insert(row(a), 1.0, Origin::kAsserted);
+      ASSERT_TRUE(res.inserted) << a;
+      ids.push_back(res.id);
+      for (int b = 0; b <= a; ++b) {
+        auto again = r.Insert(row(b), 1.0, Origin::kAsserted);
+        EXPECT_FALSE(again.inserted) << b << " after " << a;
+        EXPECT_EQ(again.id, ids[static_cast<std::size_t>(b)]);
+      }
+    }
+    // Every other fact erased and its id recycled for a new row.
+    for (int a = 0; a < 40; a += 2) {
+      ASSERT_TRUE(r.Erase(ids[static_cast<std::size_t>(a)]));
+      r.Recycle(ids[static_cast<std::size_t>(a)]);
+    }
+    for (int a = 0; a < 40; ++a) EXPECT_EQ(r.Find(row(a)).has_value(), a % 2 == 1) << a;
+    for (int a = 100; a < 110; ++a) EXPECT_TRUE(r.Insert(row(a), 1.0, Origin::kAsserted).inserted);
+    EXPECT_EQ(r.size(), 30u);
+    for (int a = 100; a < 110; ++a) EXPECT_FALSE(r.Insert(row(a), 1.0, Origin::kAsserted).inserted);
+    r.Clear();
+    EXPECT_EQ(r.size(), 0u);
+    EXPECT_FALSE(r.Find(row(1)).has_value());
+  }
+  // After a Clear, a few facts again.
+  EXPECT_TRUE(r.Insert(row(1), 1.0, Origin::kAsserted).inserted);
+  EXPECT_FALSE(r.Insert(row(1), 1.0, Origin::kAsserted).inserted);
+  EXPECT_EQ(r.Find(row(1)), FactId{0});
+}
+
 TEST(WorkingMemory, RedeclarationWithOtherColumnsNamesBoth) {
   WorkingMemory wm;
   ASSERT_TRUE(wm.Declare("edge", TwoInts()).ok());
