@@ -190,22 +190,25 @@ Decision Decide(const syllo::Program& program, const Applicant& a) {
     d.error = run.status().ToString();
     return d;
   }
-  auto decisions = session.Facts("decision");
-  auto reasons = session.Facts("reason");
-  if (!decisions.ok() || !reasons.ok()) {
-    d.error = (decisions.ok() ? reasons.status() : decisions.status()).ToString();
+  // Read in place (Session::ForEachFact), as a service reads its answers.
+  std::size_t decisions = 0;
+  syllo::Status read = session.ForEachFact("decision", [&](const syllo::FactView& f) {
+    ++decisions;
+    d.decision = f.text(1);
+    d.grade = f.text(2);
+    d.score = f.as_int(3);
+  });
+  if (read.ok()) {
+    read = session.ForEachFact("reason", [&](const syllo::FactView& f) { d.reasons.emplace_back(f.text(1)); });
+  }
+  if (!read.ok()) {
+    d.error = read.ToString();
     return d;
   }
-  if (decisions->size() != 1) {
-    d.error = std::to_string(decisions->size()) + " decisions";
+  if (decisions != 1) {
+    d.error = std::to_string(decisions) + " decisions";
     return d;
   }
-  const std::vector<syllo::Value>& v = decisions->front().values;
-  d.decision = v.at(1).text();
-  d.grade = v.at(2).text();
-  d.score = v.at(3).as_int();
-  d.reasons.reserve(reasons->size());
-  for (const syllo::Fact& r : *reasons) d.reasons.push_back(r.values.at(1).text());
   return d;
 }
 

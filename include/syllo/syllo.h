@@ -9,6 +9,7 @@
 #pragma once
 
 #include "syllo/explanation.h"
+#include "syllo/fact_view.h"
 #include "syllo/program.h"
 #include "syllo/query.h"
 #include "syllo/session.h"

@@ -264,6 +264,20 @@ Result<std::vector<Fact>> Session::Facts(std::string_view relation) const {
   return out;
 }
 
+Status Session::ForEachFact(std::string_view relation, const std::function<void(const FactView&)>& f) const {
+  auto id = UserRelation(*impl_->program.impl(), relation);
+  if (!id.ok()) return id.status();
+  const engine::Relation& rel = impl_->memory().at(*id);
+  FactView view;
+  view.size_ = rel.arity();
+  rel.ForEach([&](engine::FactId fact) {
+    view.row_ = rel.row(fact).data();
+    view.certainty_ = rel.certainty(fact);
+    f(view);
+  });
+  return Status();
+}
+
 Result<Explanation> Session::Explain(const Fact& fact, int max_depth) const {
   const engine::ProgramSpec& spec = *impl_->program.impl()->spec;
   auto id = UserRelation(*impl_->program.impl(), fact.relation);

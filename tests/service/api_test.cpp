@@ -92,6 +92,55 @@ TEST(SessionTest, DecidesAndReadsDerivedFacts) {
   EXPECT_NE(std::find(rules.begin(), rules.end(), "approved#1"), rules.end());
 }
 
+// ForEachFact reads what Facts copies: the same facts, in the same order,
+// bottom-up and after the session moved to the Rete network.
+TEST(SessionTest, ForEachFactReadsTheFactsInPlace) {
+  Program p = Load(kOrders);
+  Session s(p);
+  ASSERT_TRUE(s.Assert("order", {Value::String("o1"), Value::Int(5000), Value::String("de")}).ok());
+  ASSERT_TRUE(s.Assert("order", {Value::String("o2"), Value::Int(10), Value::Symbol("xx")}).ok());
+  ASSERT_TRUE(s.Run().ok());
+  auto read_all = [&](const std::string& relation) {
+    std::vector<Fact> out;
+    Status st = s.ForEachFact(relation, [&](const FactView& f) {
+      Fact copy;
+      copy.relation = relation;
+      for (std::size_t c = 0; c < f.size(); ++c) copy.values.push_back(f.value(c));
+      copy.certainty = f.certainty();
+      out.push_back(std::move(copy));
+    });
+    EXPECT_TRUE(st.ok()) << st.message();
+    return out;
+  };
+  for (int moved = 0; moved < 2; ++moved) {
+    for (const char* relation : {"order", "flagged", "approved"}) {
+      auto copied = s.Facts(relation);
+      ASSERT_TRUE(copied.ok());
+      auto viewed = read_all(relation);
+      ASSERT_EQ(viewed.size(), copied->size()) << relation;
+      for (std::size_t i = 0; i < viewed.size(); ++i) {
+        EXPECT_EQ(viewed[i].values, (*copied)[i].values) << relation << " " << i;
+        EXPECT_EQ(viewed[i].certainty, (*copied)[i].certainty);
+      }
+    }
+    // An explanation moves the session to the Rete network.
+    ASSERT_TRUE(s.Explain((*s.Facts("flagged"))[0]).ok());
+  }
+  std::vector<std::string> reasons;
+  ASSERT_TRUE(s.ForEachFact("flagged", [&](const FactView& f) {
+    EXPECT_EQ(f.kind(0), Value::Kind::kString);
+    EXPECT_EQ(f.kind(1), Value::Kind::kSymbol);
+    reasons.emplace_back(std::string(f.text(0)) + ":" + std::string(f.text(1)));
+    EXPECT_THROW(f.as_int(1), std::invalid_argument);
+    EXPECT_THROW(f.text(2), std::out_of_range);
+  }).ok());
+  EXPECT_EQ(reasons, (std::vector<std::string>{"o1:big", "o2:country"}));
+  ASSERT_TRUE(s.ForEachFact("order", [&](const FactView& f) { EXPECT_GT(f.as_int(1), 0); }).ok());
+  Status unknown = s.ForEachFact("nope", [](const FactView&) {});
+  EXPECT_EQ(unknown.code(), StatusCode::kNotFound);
+  EXPECT_NE(unknown.message().find("nope"), std::string::npos);
+}
+
 TEST(SessionTest, BadFactsAreErrorsNamingTheColumnAndChangeNothing) {
   Program p = Load(kOrders);
   Session s(p);
