@@ -310,7 +310,7 @@ std::shared_ptr<const BottomUpPlan> BottomUpPlan::Make(std::shared_ptr<const Ret
         }
         typed = kind.has_value() && same(columns[i].type, *kind);
       } else {
-        typed = false;
+        typed = columns[i].type.kind != ValueKind::kTensor;  // its kind checked when computed
       }
     }
     plan->head_typed_[id] = typed ? 1 : 0;
@@ -335,12 +335,6 @@ BottomUpSession::BottomUpSession(std::shared_ptr<const BottomUpPlan> plan)
   candidates_.resize(plan_->network().betas().size());
   for (RelationId r = 0; r < spec.relations.size(); ++r) touched_list_.push_back(r);
   Reset();
-}
-
-void BottomUpSession::Touch(RelationId relation) {
-  if (touched_[relation]) return;
-  touched_[relation] = 1;
-  touched_list_.push_back(relation);
 }
 
 void BottomUpSession::Reset() {
@@ -675,21 +669,27 @@ void BottomUpSession::Conclude(NodeId node, const Value* frame, double cf) {
   const RuleSpec& rule = plan_->program().rules[n.rule];
   if (!boolean_ && !semantics_.Fires(cf)) return;  // boolean: cf is 1
   std::span<const Value> view(frame, n.frame_size);
-  head_row_.resize(rule.head_args.size());
+  Relation& rel = memory_.at(rule.head_relation);
+  const std::size_t arity = rule.head_args.size();
+  const Expr* args = rule.head_args.data();
+  const std::vector<Column>& columns = rel.columns();
+  head_row_.resize(arity);
   Value* out = head_row_.data();
-  for (const Expr& e : rule.head_args) {
+  bool conform = !plan_->head_typed_[node];
+  for (std::size_t i = 0; i < arity; ++i) {
+    const Expr& e = args[i];
     if (e.op == ExprOp::kVar) {
-      *out++ = view[e.slot];
+      out[i] = view[e.slot];
     } else if (e.op == ExprOp::kConst) {
-      *out++ = e.constant;
+      out[i] = e.constant;
     } else {
       auto v = engine::Evaluate(e, view);
       if (!v) return;  // an expression that fails concludes nothing
-      *out++ = *v;
+      if (i >= columns.size() || v->kind() != columns[i].type.kind) conform = true;
+      out[i] = *v;
     }
   }
-  Relation& rel = memory_.at(rule.head_relation);
-  if (!plan_->head_typed_[node] && !rel.Conform(head_row_).ok()) return;
+  if (conform && !rel.Conform(head_row_).ok()) return;
   const double conclusion = boolean_ ? 1.0 : semantics_.Apply(cf, rule.certainty);
   ++pass_derivations_;
   auto res = rel.Insert(head_row_, conclusion, Origin::kDerived);

@@ -129,7 +129,8 @@ class BottomUpPlan {
   std::size_t frame_buffer_size_ = 0;
   std::vector<JoinLookup> lookups_;  // by beta node
   // By terminal node: its head needs no Relation::Conform (every value a
-  // constant or a join's column of the head column's type).
+  // constant or a join's column of the head column's type, or computed: then
+  // checked as it comes, against the column's kind).
   std::vector<std::uint8_t> head_typed_;
   // The program's facts, by relation (indices into ProgramSpec::facts).
   std::vector<std::vector<std::uint32_t>> program_facts_;
@@ -173,7 +174,11 @@ class BottomUpSession {
  private:
   using Clock = std::chrono::steady_clock;
 
-  void Touch(RelationId relation);
+  void Touch(RelationId relation) {
+    if (touched_[relation]) return;
+    touched_[relation] = 1;
+    touched_list_.push_back(relation);
+  }
   // Enters the node's children on the current rank's paths, given its frame.
   void Children(NodeId node, const Value* frame, double cf) {
     for (std::uint32_t i = (*first_)[node], end = (*first_)[node + 1]; i < end && !gave_up_; ++i) {

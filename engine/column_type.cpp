@@ -14,11 +14,6 @@ std::string ColumnType::ToString() const {
   return s + "]";
 }
 
-bool ColumnType::Accepts(ValueKind k) const {
-  if (k == kind) return true;
-  return kind == ValueKind::kFloat && k == ValueKind::kInt;
-}
-
 std::int64_t ColumnType::element_count() const {
   std::int64_t n = 1;
   for (auto d : shape) n *= d;

@@ -23,6 +23,7 @@ Status Relation::Conform(std::span<Value> row) const {
   for (std::size_t i = 0; i < arity_; ++i) {
     const ColumnType& t = columns_[i].type;
     Value& v = row[i];
+    if (v.kind() == t.kind && t.kind != ValueKind::kTensor) continue;  // the common case: nothing to do
     if (!t.Accepts(v.kind())) {
       return Status::InvalidArgument("column " + columns_[i].name + " of " + name_ + " is " + t.ToString() +
                                      ", got " + std::string(ValueKindName(v.kind())) + " " + v.ToString());
@@ -73,8 +74,14 @@ void Relation::BuildDedup() {
 }
 
 FactId Relation::Scan(std::span<const Value> r) const {
-  for (FactId id = 0; id < capacity(); ++id) {
-    if (alive_[id] && std::equal(r.begin(), r.end(), row(id).begin())) return id;
+  const FactId n = capacity();
+  const Value* rows = values_.data();
+  const std::uint8_t* alive = alive_.data();
+  for (FactId id = 0; id < n; ++id) {
+    const Value* x = rows + std::size_t{id} * arity_;
+    std::size_t c = 0;
+    while (c < arity_ && x[c] == r[c]) ++c;
+    if (c == arity_ && alive[id]) return id;
   }
   return kNoFact;
 }
