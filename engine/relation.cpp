@@ -217,28 +217,14 @@ std::span<const FactId> Relation::Lookup(ColumnMask mask, std::span<const Value>
   return scratch_;
 }
 
-void Relation::Clear() {
-  // A reused session clears its relations: small ones keep their storage, a
-  // large one is released so that the next, small, decision does not hold it.
-  constexpr std::size_t kKeptSlots = 1024;
-  if (dedup_.size() > kKeptSlots) {
-    LargeVector<Value>().swap(values_);
-    LargeVector<double>().swap(certainty_);
-    LargeVector<Origin>().swap(origin_);
-    LargeVector<std::uint8_t>().swap(alive_);
-    std::vector<FactId>().swap(free_ids_);
-    LargeVector<FactId>().swap(dedup_);
-    LargeVector<std::uint64_t>().swap(dedup_hash_);
-  }
-  dedup_.clear();  // scanned again until it grows
-  dedup_hash_.clear();
-  values_.clear();
-  certainty_.clear();
-  origin_.clear();
-  alive_.clear();
-  free_ids_.clear();
-  live_ = 0;
-  indices_.clear();
+void Relation::ReleaseStorage() {
+  LargeVector<Value>().swap(values_);
+  LargeVector<double>().swap(certainty_);
+  LargeVector<Origin>().swap(origin_);
+  LargeVector<std::uint8_t>().swap(alive_);
+  std::vector<FactId>().swap(free_ids_);
+  LargeVector<FactId>().swap(dedup_);
+  LargeVector<std::uint64_t>().swap(dedup_hash_);
 }
 
 }  // namespace syllo::engine
