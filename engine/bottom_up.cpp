@@ -27,8 +27,8 @@ bool ReadsWholeRelation(const BetaNode& n) {
 
 // The typed form of a comparison with a constant, or kGeneral.
 BottomUpPlan::ColumnTest::Typed BottomUpPlan::TypedCompare(const ColumnTest& t) {
-  using Typed = BottomUpPlan::ColumnTest::Typed;
-  if (t.kind != BottomUpPlan::ColumnTest::Kind::kWithConstant) return Typed::kGeneral;
+  using Typed = ColumnTest::Typed;
+  if (t.kind != ColumnTest::Kind::kWithConstant) return Typed::kGeneral;
   CmpOp op = t.op;
   if (t.constant_first) {
     // c < x is x > c, and so on; == and != read both ways.

@@ -23,7 +23,6 @@ struct ColumnType {
   std::string ToString() const;
   // Whether a value of kind `k` may be stored in this column (an int is accepted
   // by a float column and widened by the caller).
-  // The column's own kind, or an int for a float column (widened).
   bool Accepts(ValueKind k) const { return k == kind || (kind == ValueKind::kFloat && k == ValueKind::kInt); }
   std::int64_t element_count() const;
 

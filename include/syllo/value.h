@@ -29,6 +29,7 @@ class Value {
     v.tensor_ = std::make_shared<const TensorData>(TensorData{std::move(data), std::move(shape)});
     return v;
   }
+
   Kind kind() const { return kind_; }
   bool is_none() const { return kind_ == Kind::kNone; }
   std::int64_t as_int() const { return int_; }

@@ -9,19 +9,6 @@ namespace syllo {
 
 namespace {
 
-std::string_view KindName(Value::Kind kind) {
-  switch (kind) {
-    case Value::Kind::kNone: return "none";
-    case Value::Kind::kInt: return "an int";
-    case Value::Kind::kFloat: return "a float";
-    case Value::Kind::kBool: return "a bool";
-    case Value::Kind::kSymbol: return "a symbol";
-    case Value::Kind::kString: return "a string";
-    case Value::Kind::kTensor: return "a tensor";
-  }
-  return "?";
-}
-
 // The public kind of an engine value (a fact handle reads as its spelling).
 Value::Kind PublicKind(engine::ValueKind kind) {
   switch (kind) {
@@ -45,9 +32,9 @@ const engine::Value& At(const void* row, std::size_t size, std::size_t column) {
   return static_cast<const engine::Value*>(row)[column];
 }
 
-[[noreturn]] void WrongKind(std::size_t column, Value::Kind has, std::string_view wanted) {
-  throw std::invalid_argument("column " + std::to_string(column) + " is " + std::string(KindName(has)) + ", not " +
-                              std::string(wanted));
+[[noreturn]] void WrongKind(std::size_t column, engine::ValueKind has, std::string_view wanted) {
+  throw std::invalid_argument("column " + std::to_string(column) + " is a " + std::string(engine::ValueKindName(has)) +
+                              ", not " + std::string(wanted));
 }
 
 }  // namespace
@@ -56,19 +43,19 @@ Value::Kind FactView::kind(std::size_t column) const { return PublicKind(At(row_
 
 std::int64_t FactView::as_int(std::size_t column) const {
   const engine::Value& v = At(row_, size_, column);
-  if (v.kind() != engine::ValueKind::kInt) WrongKind(column, PublicKind(v.kind()), "an int");
+  if (v.kind() != engine::ValueKind::kInt) WrongKind(column, v.kind(), "an int");
   return v.as_int();
 }
 
 double FactView::as_float(std::size_t column) const {
   const engine::Value& v = At(row_, size_, column);
-  if (v.kind() != engine::ValueKind::kFloat) WrongKind(column, PublicKind(v.kind()), "a float");
+  if (v.kind() != engine::ValueKind::kFloat) WrongKind(column, v.kind(), "a float");
   return v.as_float();
 }
 
 bool FactView::as_bool(std::size_t column) const {
   const engine::Value& v = At(row_, size_, column);
-  if (v.kind() != engine::ValueKind::kBool) WrongKind(column, PublicKind(v.kind()), "a bool");
+  if (v.kind() != engine::ValueKind::kBool) WrongKind(column, v.kind(), "a bool");
   return v.as_bool();
 }
 
@@ -79,7 +66,7 @@ std::string_view FactView::text(std::size_t column) const {
     scratch_ = v.ToString();
     return scratch_;
   }
-  WrongKind(column, PublicKind(v.kind()), "a symbol or a string");
+  WrongKind(column, v.kind(), "a symbol or a string");
 }
 
 Value FactView::value(std::size_t column) const { return FromEngine(At(row_, size_, column)); }
