@@ -315,6 +315,35 @@ std::shared_ptr<const BottomUpPlan> BottomUpPlan::Make(std::shared_ptr<const Ret
     }
     plan->head_typed_[id] = typed ? 1 : 0;
   }
+  // Direct heads (RootJoin::terminal): decided once the heads are typed.
+  for (std::size_t r = 0; r < plan->root_groups_.size(); ++r) {
+    for (RootGroup& g : plan->root_groups_[r]) {
+      for (RootJoin& j : g.joins) {
+        const BetaNode& n = betas[j.node];
+        if (!j.packed || !n.steps.empty() || n.certainty_slot != kNoSlot) continue;
+        const std::uint32_t first = plan->first_[r][j.node], last = plan->first_[r][j.node + 1];
+        if (last - first != 1) continue;
+        const NodeId t = plan->children_[r][first];
+        if (betas[t].kind != BetaKind::kTerminal || !plan->head_typed_[t]) continue;
+        std::vector<HeadSource> head;
+        for (const Expr& e : spec.rules[betas[t].rule].head_args) {
+          if (e.op == ExprOp::kConst) {
+            head.push_back({HeadSource::kNoColumn, e.constant});
+            continue;
+          }
+          if (e.op != ExprOp::kVar) break;  // computed
+          auto bind = std::find_if(n.binds.begin(), n.binds.end(), [&](const auto& b) { return b.second == e.slot; });
+          if (bind == n.binds.end()) break;  // a slot this join does not bind
+          head.push_back({bind->first, Value()});
+        }
+        if (head.size() != spec.rules[betas[t].rule].head_args.size()) continue;
+        j.terminal = t;
+        j.head_begin = static_cast<std::uint32_t>(plan->head_sources_.size());
+        plan->head_sources_.insert(plan->head_sources_.end(), head.begin(), head.end());
+        j.head_end = static_cast<std::uint32_t>(plan->head_sources_.size());
+      }
+    }
+  }
   plan->program_facts_.resize(spec.relations.size());
   for (std::uint32_t i = 0; i < spec.facts.size(); ++i) plan->program_facts_[spec.facts[i].relation].push_back(i);
   return plan;
@@ -618,7 +647,20 @@ void BottomUpSession::RootJoins(const std::vector<BottomUpPlan::RootGroup>& grou
                      : !Matches(net.betas()[j.node], root_frame, row)) {
           continue;
         }
-        JoinMatched(j.node, net.betas()[j.node], root_frame, cf, rel, id, row);
+        if (j.terminal != kNoNode) {
+          if (!Spend(1)) return;  // as Enter, for the terminal
+          const double conjunction = boolean_ ? 1.0 : semantics_.Conjunction(cf, rel.certainty(id));
+          if (!boolean_ && !semantics_.Fires(conjunction)) continue;
+          head_row_.resize(j.head_end - j.head_begin);
+          Value* out = head_row_.data();
+          for (std::uint32_t k = j.head_begin; k < j.head_end; ++k) {
+            const BottomUpPlan::HeadSource& h = plan_->head_sources_[k];
+            *out++ = h.column == BottomUpPlan::HeadSource::kNoColumn ? h.constant : row[h.column];
+          }
+          ConcludeHead(j.terminal, false, conjunction);
+        } else {
+          JoinMatched(j.node, net.betas()[j.node], root_frame, cf, rel, id, row);
+        }
         if (gave_up_) return;
       }
     }
@@ -669,10 +711,9 @@ void BottomUpSession::Conclude(NodeId node, const Value* frame, double cf) {
   const RuleSpec& rule = plan_->program().rules[n.rule];
   if (!boolean_ && !semantics_.Fires(cf)) return;  // boolean: cf is 1
   std::span<const Value> view(frame, n.frame_size);
-  Relation& rel = memory_.at(rule.head_relation);
+  const std::vector<Column>& columns = memory_.at(rule.head_relation).columns();
   const std::size_t arity = rule.head_args.size();
   const Expr* args = rule.head_args.data();
-  const std::vector<Column>& columns = rel.columns();
   head_row_.resize(arity);
   Value* out = head_row_.data();
   bool conform = !plan_->head_typed_[node];
@@ -689,6 +730,12 @@ void BottomUpSession::Conclude(NodeId node, const Value* frame, double cf) {
       out[i] = *v;
     }
   }
+  ConcludeHead(node, conform, cf);
+}
+
+void BottomUpSession::ConcludeHead(NodeId node, bool conform, double cf) {
+  const RuleSpec& rule = plan_->program().rules[plan_->network().betas()[node].rule];
+  Relation& rel = memory_.at(rule.head_relation);
   if (conform && !rel.Conform(head_row_).ok()) return;
   const double conclusion = boolean_ ? 1.0 : semantics_.Apply(cf, rule.certainty);
   ++pass_derivations_;
@@ -711,7 +758,7 @@ void BottomUpSession::Conclude(NodeId node, const Value* frame, double cf) {
       changed_ = true;
     }
   }
-  if (rel.origin(res.id) == Origin::kDerived) concluded_[n.rule] = 1;
+  if (rel.origin(res.id) == Origin::kDerived) concluded_[plan_->network().betas()[node].rule] = 1;
 }
 
 }  // namespace syllo::engine

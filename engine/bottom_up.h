@@ -113,7 +113,22 @@ class BottomUpPlan {
     NodeId node = 0;
     bool packed = false;  // false: the node's own tests (Matches)
     std::uint32_t tests_begin = 0, tests_end = 0;
+    // A join whose only way on (on its rank) is its rule's conclusion, with
+    // a head of constants and the fact's own columns that conforms by
+    // construction: the head is read off the row (head_sources_[head_begin,
+    // head_end)) and concluded at `terminal`, without a frame or a walk down
+    // the nodes. Most rules of a decision are one fact and a few tests.
+    NodeId terminal = kNoNode;
+    std::uint32_t head_begin = 0, head_end = 0;
   };
+  // One value of a direct head: the row's column, or the constant when
+  // column is kNoColumn.
+  struct HeadSource {
+    static constexpr std::uint16_t kNoColumn = UINT16_MAX;
+    std::uint16_t column = kNoColumn;
+    Value constant;
+  };
+  std::vector<HeadSource> head_sources_;
   struct RootGroup {
     RelationId relation = 0;
     std::vector<RootJoin> joins;
@@ -208,6 +223,8 @@ class BottomUpSession {
   template <typename F>
   void ForEachMatch(NodeId node, const Value* parent_frame, F&& f);
   void Conclude(NodeId node, const Value* frame, double cf);
+  // Conclude's second half: head_row_ holds the head's values.
+  void ConcludeHead(NodeId node, bool conform, double cf);
   // The candidate facts of a join, negation, exists or aggregate: every id
   // of the relation when it is small (ids[k] = k), else the ids an index
   // lookup gives (copied: a deeper node may look up the same relation).

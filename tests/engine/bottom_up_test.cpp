@@ -646,6 +646,42 @@ TEST(BottomUp, FuzzyCertaintiesAndTwoRulesConcludingOneFact) {
   EXPECT_DOUBLE_EQ(cf("flag", "flag(ann)"), 0.6);
 }
 
+// Rules of one fact and tests whose head is constants and the fact's columns
+// conclude straight from the row: columns in another order, repeated,
+// constants between them, a fact's certainty carried over (or too low to
+// fire), next to a rule sharing the join (two ways on: the general path) and
+// one with a computed head.
+TEST(BottomUp, HeadsReadStraightOffTheFact) {
+  for (const char* semantics : {"boolean", "fuzzy"}) {  // the two its plan takes
+    const std::string text = std::string("pragma semantics ") + semantics + R"(.
+relation m(a: int, b: symbol, c: float, d: string).
+relation out(d: string, k: symbol, a: int, a2: int, b: symbol).
+relation shared(a: int).
+relation computed(a: int, twice: float).
+out(D, tag, A, A, B) :- m(A, B, C, D), C > 1.0.
+out(D, low, A, 0, B) :- m(A, B, C, D), C <= 1.0.
+shared(A) :- m(A, _, _, _).
+shared(A) :- m(A, _, _, _), A > 2.
+computed(A, C * 2) :- m(A, _, C, _), A != 1.
+)";
+    std::vector<Given> g = {{"m", {I(1), S("p"), F(2.5), Str("one")}, 0.8},
+                            {"m", {I(2), S("q"), F(0.5), Str("two")}, 0.3},
+                            {"m", {I(3), S("p"), F(1.5), Str("three")}, 1.0},
+                            {"m", {I(4), S("q"), F(1.0), Str("four")}, 0.6}};
+    if (std::string(semantics) == "boolean") {
+      for (Given& x : g) x.cf = 1.0;
+    }
+    ExpectSameAsRete(text, g, semantics);
+    Outcome o = RunBottomUp(PlanOf(CompileText(text)), g);
+    std::set<std::string> out;
+    for (auto& [fact, cf] : o.facts["out"]) out.insert(fact);
+    EXPECT_EQ(out.count("out(\"one\", tag, 1, 1, p)"), 1u) << semantics;
+    EXPECT_EQ(out.count("out(\"four\", low, 4, 0, q)"), 1u) << semantics;
+    EXPECT_EQ(CountFacts(o.facts, "shared"), 4u) << semantics;
+    EXPECT_EQ(CountFacts(o.facts, "computed"), 3u) << semantics;
+  }
+}
+
 TEST(BottomUp, ProgramThreshold) {
   const std::string text = std::string("pragma threshold 0.45.\n") + kFuzzy;
   ExpectSameAsRete(text, FuzzyFacts());
