@@ -315,6 +315,14 @@ std::shared_ptr<const BottomUpPlan> BottomUpPlan::Make(std::shared_ptr<const Ret
     }
     plan->head_typed_[id] = typed ? 1 : 0;
   }
+  plan->aggregate_column_.assign(betas.size(), HeadSource::kNoColumn);
+  for (NodeId id = 0; id < betas.size(); ++id) {
+    const BetaNode& n = betas[id];
+    if (n.kind != BetaKind::kAggregate || n.aggregate_value.op != ExprOp::kVar) continue;
+    for (auto [col, slot] : n.value_binds) {
+      if (slot == n.aggregate_value.slot) plan->aggregate_column_[id] = col;
+    }
+  }
   // Direct heads (RootJoin::terminal): decided once the heads are typed.
   for (std::size_t r = 0; r < plan->root_groups_.size(); ++r) {
     for (RootGroup& g : plan->root_groups_[r]) {
@@ -686,9 +694,14 @@ void BottomUpSession::Aggregate(NodeId node, const Value* parent_frame, double c
   std::copy(parent_frame, parent_frame + parent_size, value_frame);
   std::fill(value_frame + parent_size, value_frame + value_size, Value());
   Aggregator aggregator(n.aggregate);
+  const std::uint16_t column = plan_->aggregate_column_[node];
   ForEachMatch(node, parent_frame, [&](std::span<const Value> row) {
     if (n.aggregate == AggregateFn::kCount) {
       aggregator.Add(std::nullopt);
+      return true;
+    }
+    if (column != BottomUpPlan::HeadSource::kNoColumn) {
+      aggregator.Add(row[column]);
       return true;
     }
     for (auto [col, slot] : n.value_binds) value_frame[slot] = row[col];

@@ -129,6 +129,10 @@ class BottomUpPlan {
     Value constant;
   };
   std::vector<HeadSource> head_sources_;
+  // By aggregate node: the fact's column its value is, when the value is a
+  // variable the fact binds (sum(P : points(Id, _, P))): read off the row,
+  // not evaluated on a frame. HeadSource::kNoColumn otherwise.
+  std::vector<std::uint16_t> aggregate_column_;
   struct RootGroup {
     RelationId relation = 0;
     std::vector<RootJoin> joins;
