@@ -91,6 +91,45 @@ void SymbolTable::IndexErase(std::string_view text) {
   --indexed_;
 }
 
+SymbolId SymbolTable::FindPermanent(std::string_view text, std::uint64_t hash) const {
+  const PermanentIndex* t = permanent_.load(std::memory_order_acquire);
+  if (t == nullptr) return kNoSymbol;
+  const std::size_t mask = t->size - 1;
+  const auto low = static_cast<std::uint32_t>(hash);
+  for (std::size_t i = low & mask;; i = (i + 1) & mask) {
+    const std::uint64_t w = t->slots[i].load(std::memory_order_acquire);
+    if (w == 0) return kNoSymbol;
+    if (static_cast<std::uint32_t>(w >> 32) == low) {
+      const auto id = static_cast<SymbolId>(static_cast<std::uint32_t>(w) - 1);
+      if (Name(id) == text) return id;
+    }
+  }
+}
+
+void SymbolTable::MakePermanent(SymbolId id, std::uint64_t hash) {
+  holds_[id] = kForGood;
+  PermanentIndex* t = permanent_.load(std::memory_order_relaxed);
+  auto place = [](PermanentIndex& into, std::uint64_t word) {
+    const std::size_t mask = into.size - 1;
+    std::size_t i = (word >> 32) & mask;  // the low hash: where a reader starts
+    while (into.slots[i].load(std::memory_order_relaxed) != 0) i = (i + 1) & mask;
+    into.slots[i].store(word, std::memory_order_release);
+    ++into.used;
+  };
+  if (t == nullptr || (t->used + 1) * 4 > t->size * 3) {
+    auto bigger = std::make_unique<PermanentIndex>(t == nullptr ? 1024 : t->size * 2);
+    if (t != nullptr) {
+      for (std::size_t i = 0; i < t->size; ++i) {
+        if (const std::uint64_t w = t->slots[i].load(std::memory_order_relaxed); w != 0) place(*bigger, w);
+      }
+    }
+    t = bigger.get();
+    permanent_tables_.push_back(std::move(bigger));
+    permanent_.store(t, std::memory_order_release);
+  }
+  place(*t, (std::uint64_t{static_cast<std::uint32_t>(hash)} << 32) | (std::uint64_t{id} + 1));
+}
+
 SymbolId SymbolTable::Add(std::string_view text, std::uint64_t hash, std::uint32_t holds) {
   SymbolId id;
   if (!free_ids_.empty()) {
@@ -112,14 +151,16 @@ SymbolId SymbolTable::Add(std::string_view text, std::uint64_t hash, std::uint32
   slot.assign(text);
   holds_[id] = holds;
   IndexInsert(id, hash);
+  if (holds == kForGood) MakePermanent(id, hash);
   return id;
 }
 
 SymbolId SymbolTable::Intern(std::string_view text) {
   const std::uint64_t hash = HashText(text);  // outside the lock
+  if (const SymbolId id = FindPermanent(text, hash); id != kNoSymbol) return id;
   std::lock_guard lock(mutex_);
   if (const IndexSlot& s = index_[Probe(text, hash)]; s.id != kNoSymbol) {
-    holds_[s.id] = kForGood;  // a held text interned for good stays
+    if (holds_[s.id] != kForGood) MakePermanent(s.id, hash);  // a held text interned for good stays
     return s.id;
   }
   return Add(text, hash, kForGood);
@@ -127,13 +168,20 @@ SymbolId SymbolTable::Intern(std::string_view text) {
 
 SymbolId SymbolTable::InternHeld(std::string_view text, std::vector<SymbolId>& held) {
   const std::uint64_t hash = HashText(text);
+  if (const SymbolId id = FindPermanent(text, hash); id != kNoSymbol) return id;
   std::lock_guard lock(mutex_);
   if (const IndexSlot& s = index_[Probe(text, hash)]; s.id != kNoSymbol) {
     SymbolId id = s.id;
-    if (holds_[id] != kForGood) {
-      ++holds_[id];  // from 0: released, not yet freed, held again
-      held.push_back(id);
+    if (holds_[id] == kForGood) return id;
+    if (promotions_left_ > 0) {
+      // Held again: a text requests repeat. Its holders' listings are
+      // skipped when they release it.
+      --promotions_left_;
+      MakePermanent(id, hash);
+      return id;
     }
+    ++holds_[id];  // from 0: released, not yet freed, held again
+    held.push_back(id);
     return id;
   }
   SymbolId id = Add(text, hash, 1);
@@ -173,6 +221,7 @@ std::size_t SymbolTable::live() const {
 
 std::optional<SymbolId> SymbolTable::Find(std::string_view text) const {
   const std::uint64_t hash = HashText(text);
+  if (const SymbolId id = FindPermanent(text, hash); id != kNoSymbol) return id;
   std::lock_guard lock(mutex_);
   if (const IndexSlot& s = index_[Probe(text, hash)]; s.id != kNoSymbol) return s.id;
   return std::nullopt;

@@ -10,9 +10,16 @@
 // its id is freed once every holder has released it, and reused, so that a
 // service answering requests with ever new strings keeps a bounded table.
 // Interning a held text for good makes it permanent; the id does not change.
+// So does holding it again (a second holder while the first holds it, or a
+// holder after its release, before it was freed): a text that requests
+// repeat (a country code, a loan purpose) is worth keeping, and a
+// permanent text is found without the lock. Up to a budget of texts
+// (kPromotions by default) that a table so promotes; past it, held texts
+// stay held. A service seeing ever new strings still keeps a bounded table.
 //
-// Thread safety: Intern(), InternHeld(), Release() and Find() take a mutex;
-// Name() is lock-free. An id is only ever obtained from Intern() or
+// Thread safety: Intern(), InternHeld() and Find() of a permanent text are
+// lock-free (the permanent index); otherwise they take a mutex, as
+// Release() does. Name() is lock-free. An id is only ever obtained from Intern() or
 // InternHeld(), whose mutex publishes the text before the id, and texts never
 // move (they live in fixed-size chunks), so Name() on any id a thread holds is
 // safe. A freed id's slot is written again only when the id is handed out
@@ -54,7 +61,10 @@ class SymbolTable {
   // Texts interned now: for good, held, or released but not yet freed.
   std::size_t live() const;
 
-  SymbolTable() = default;
+  // Texts a held text held again is made permanent for, by default: a few
+  // MiB of texts at most.
+  static constexpr std::size_t kPromotions = 65536;
+  explicit SymbolTable(std::size_t promotions = kPromotions) : promotions_left_(promotions) {}
   SymbolTable(const SymbolTable&) = delete;
   SymbolTable& operator=(const SymbolTable&) = delete;
 
@@ -90,6 +100,25 @@ class SymbolTable {
   std::size_t Probe(std::string_view text, std::uint64_t hash) const;
   void IndexInsert(SymbolId id, std::uint64_t hash);
   void IndexErase(std::string_view text);  // backward-shift deletion
+
+  // The permanent texts again, readable without the mutex. Slots are words
+  // (low hash << 32 | id + 1; 0 empty) written under mutex_ and read with
+  // acquire; a permanent text's id and text never change, so a reader that
+  // sees the word may read the text. It only grows: a fuller table is copied
+  // into one twice its size, which is then published; readers still on an
+  // old one miss at worst and take the lock. Old tables are kept (less than
+  // the live one in all).
+  struct PermanentIndex {
+    explicit PermanentIndex(std::size_t n) : slots(new std::atomic<std::uint64_t>[n]()), size(n) {}
+    std::unique_ptr<std::atomic<std::uint64_t>[]> slots;
+    std::size_t size;      // a power of two
+    std::size_t used = 0;  // under mutex_
+  };
+  SymbolId FindPermanent(std::string_view text, std::uint64_t hash) const;  // kNoSymbol if absent
+  void MakePermanent(SymbolId id, std::uint64_t hash);                        // REQUIRES: mutex_ held
+  std::atomic<PermanentIndex*> permanent_{nullptr};
+  std::vector<std::unique_ptr<PermanentIndex>> permanent_tables_;  // under mutex_; the last is live
+  std::size_t promotions_left_;                                     // under mutex_
 
   mutable std::mutex mutex_;
   std::vector<IndexSlot> index_ = std::vector<IndexSlot>(1024);  // a power of two

@@ -1,10 +1,13 @@
 // The symbol table's held texts: freed once released by every holder, their
-// ids reused; texts interned for good never are.
+// ids reused; texts interned for good never are; texts held again made
+// permanent, up to the table's budget; the lock-free reads of permanent
+// texts from several threads.
 #include "engine/symbol_table.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace syllo::engine {
@@ -90,7 +93,7 @@ TEST(SymbolTableTest, TextsInternedForGoodAreNeverListedNorFreed) {
 }
 
 TEST(SymbolTableTest, ATextStaysWhileAnyHolderHoldsIt) {
-  SymbolTable table;
+  SymbolTable table(0);  // promotes nothing: a text held twice stays held
   std::vector<SymbolId> first, second;
   SymbolId x = table.InternHeld("shared", first);
   EXPECT_EQ(table.InternHeld("shared", second), x);
@@ -104,7 +107,7 @@ TEST(SymbolTableTest, ATextStaysWhileAnyHolderHoldsIt) {
 }
 
 TEST(SymbolTableTest, ATextHeldAgainBeforeTheBatchIsKept) {
-  SymbolTable table;
+  SymbolTable table(0);
   std::vector<SymbolId> held;
   SymbolId de = table.InternHeld("DE", held);
   table.Release(held);  // no holder: waits for the batch
@@ -115,6 +118,64 @@ TEST(SymbolTableTest, ATextHeldAgainBeforeTheBatchIsKept) {
   table.Release(held);
   ForceFreeBatch(table, "u");
   EXPECT_FALSE(table.Find("DE").has_value());
+}
+
+TEST(SymbolTableTest, TextsHeldAgainArePermanentUpToTheBudget) {
+  SymbolTable table(2);
+  std::vector<SymbolId> first, second;
+  // Held by a second holder while the first holds it: permanent, not listed.
+  const SymbolId nl = table.InternHeld("NL", first);
+  EXPECT_EQ(first.size(), 1u);
+  EXPECT_EQ(table.InternHeld("NL", second), nl);
+  EXPECT_TRUE(second.empty());
+  // Held again after its release, before the batch: permanent too.
+  std::vector<SymbolId> once;
+  const SymbolId car = table.InternHeld("car", once);
+  table.Release(once);
+  EXPECT_EQ(table.InternHeld("car", second), car);
+  EXPECT_TRUE(second.empty());
+  // The budget is spent: a third text held twice stays held.
+  const SymbolId id = table.InternHeld("A000001", first);
+  EXPECT_EQ(table.InternHeld("A000001", second), id);
+  EXPECT_EQ(second.size(), 1u);
+  table.Release(first);
+  table.Release(second);
+  ForceFreeBatch(table, "t");
+  EXPECT_EQ(table.Find("NL"), nl);
+  EXPECT_EQ(table.Name(nl), "NL");
+  EXPECT_EQ(table.Find("car"), car);
+  EXPECT_FALSE(table.Find("A000001").has_value());
+  EXPECT_EQ(table.live(), 2u);
+}
+
+// Threads intern the same texts, for good and held, while the permanent
+// index grows under them: every thread gets one id per text, and its text.
+TEST(SymbolTableTest, ThreadsAgreeOnIdsWhileThePermanentIndexGrows) {
+  SymbolTable table;
+  constexpr int kThreads = 4, kTexts = 3000;
+  std::vector<std::vector<SymbolId>> ids(kThreads, std::vector<SymbolId>(kTexts));
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      std::vector<SymbolId> held;
+      for (int round = 0; round < 2; ++round) {
+        for (int i = 0; i < kTexts; ++i) {
+          const int k = (i * 7 + t * 13) % kTexts;  // each thread in its own order
+          const std::string text = "text-" + std::to_string(k);
+          const SymbolId id = k % 2 == 0 ? table.Intern(text) : table.InternHeld(text, held);
+          if (round == 1) {
+            EXPECT_EQ(id, ids[t][k]) << text;
+          }
+          ids[t][k] = id;
+          EXPECT_EQ(table.Name(id), text);
+        }
+      }
+      table.Release(held);
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  for (int t = 1; t < kThreads; ++t) EXPECT_EQ(ids[t], ids[0]);
+  for (int k = 0; k < kTexts; ++k) EXPECT_EQ(table.Find("text-" + std::to_string(k)), ids[0][k]);
 }
 
 TEST(SymbolTableTest, AScopeReleasesWhatItInternedWhenItGoes) {
