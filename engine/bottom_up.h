@@ -176,6 +176,10 @@ class BottomUpSession {
     double certainty = 1.0;
   };
   const std::vector<Asserted>& asserted() const { return asserted_; }
+  // A buffer for the caller to convert a row into before Assert: kept with
+  // the session (sessions are pooled), so a decision's assert allocates
+  // nothing. The session itself never reads or writes it.
+  std::vector<Value>& row_buffer() { return row_buffer_; }
 
   enum class Outcome { kConcluded, kGaveUp };
   // Concludes everything, counting the derivations (complete matches of
@@ -271,6 +275,7 @@ class BottomUpSession {
   std::vector<Value> frames_;
   std::vector<std::vector<FactId>> candidates_;  // by beta node
   std::vector<Value> head_row_;
+  std::vector<Value> row_buffer_;
   std::size_t live_facts_ = 0;
 
   // One evaluation's state.

@@ -167,6 +167,14 @@ SymbolId SymbolTable::Intern(std::string_view text) {
 }
 
 SymbolId SymbolTable::InternHeld(std::string_view text, std::vector<SymbolId>& held) {
+  bool listed = false;
+  const SymbolId id = InternHeld(text, listed);
+  if (listed) held.push_back(id);
+  return id;
+}
+
+SymbolId SymbolTable::InternHeld(std::string_view text, bool& listed) {
+  listed = false;
   const std::uint64_t hash = HashText(text);
   if (const SymbolId id = FindPermanent(text, hash); id != kNoSymbol) return id;
   std::lock_guard lock(mutex_);
@@ -181,12 +189,11 @@ SymbolId SymbolTable::InternHeld(std::string_view text, std::vector<SymbolId>& h
       return id;
     }
     ++holds_[id];  // from 0: released, not yet freed, held again
-    held.push_back(id);
+    listed = true;
     return id;
   }
-  SymbolId id = Add(text, hash, 1);
-  held.push_back(id);
-  return id;
+  listed = true;
+  return Add(text, hash, 1);
 }
 
 void SymbolTable::Release(std::span<const SymbolId> held) {
@@ -233,9 +240,10 @@ std::string_view SymbolTable::Name(SymbolId id) const {
 }
 
 void SymbolScope::Release() {
-  if (held_.empty()) return;
-  SymbolTable::Global().Release(held_);
-  held_.clear();
+  if (few_count_ != 0) SymbolTable::Global().Release({few_.data(), few_count_});
+  if (!more_.empty()) SymbolTable::Global().Release(more_);
+  few_count_ = 0;
+  more_.clear();
 }
 
 }  // namespace syllo::engine

@@ -50,6 +50,9 @@ class SymbolTable {
   // Interns for a holder, who lists the id in `held` and later gives the list
   // to Release. A text already interned for good keeps its id and is not listed.
   SymbolId InternHeld(std::string_view text, std::vector<SymbolId>& held);
+  // InternHeld for a holder that keeps its own list: `listed` says whether
+  // the id is to be listed (and given to Release).
+  SymbolId InternHeld(std::string_view text, bool& listed);
   // Gives back ids InternHeld listed (each once per listing). Texts no longer
   // held are freed in batches, their ids reused.
   void Release(std::span<const SymbolId> held);
@@ -143,14 +146,25 @@ class SymbolScope {
   SymbolScope& operator=(const SymbolScope&) = delete;
 
   SymbolId Intern(std::string_view text) {
-    if (held_.capacity() == 0) held_.reserve(16);  // one allocation for a request's few strings
-    return SymbolTable::Global().InternHeld(text, held_);
+    bool listed = false;
+    const SymbolId id = SymbolTable::Global().InternHeld(text, listed);
+    if (listed) {
+      if (few_count_ < few_.size()) {
+        few_[few_count_++] = id;
+      } else {
+        more_.push_back(id);
+      }
+    }
+    return id;
   }
   void Release();
-  std::size_t held() const { return held_.size(); }
+  std::size_t held() const { return few_count_ + more_.size(); }
 
  private:
-  std::vector<SymbolId> held_;
+  // A request's few new texts (its id) in place: no allocation per session.
+  std::array<SymbolId, 6> few_;
+  std::uint32_t few_count_ = 0;
+  std::vector<SymbolId> more_;
 };
 
 }  // namespace syllo::engine

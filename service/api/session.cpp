@@ -187,13 +187,13 @@ Status Session::Assert(std::string_view relation, const std::vector<Value>& row,
   const engine::ProgramSpec& spec = *impl_->program.impl()->spec;
   auto id = UserRelation(*impl_->program.impl(), relation);
   if (!id.ok()) return id.status();
-  // Into the session's scratch row: one allocation for all the rows a
-  // session is given, not one each.
-  std::vector<engine::Value>& values = impl_->scratch_row;
+  // Into a scratch row: the pooled bottom-up session's (no allocation for a
+  // decision), else the session's (one for all the rows it is given).
+  const bool bottom_up = impl_->bottom_up != nullptr && !impl_->bottom_up_ran;
+  std::vector<engine::Value>& values = bottom_up ? impl_->bottom_up->row_buffer() : impl_->scratch_row;
   if (Status s = ConvertRowInto(spec, *id, row, &impl_->symbols, values); !s.ok()) return s;
-  auto added = impl_->bottom_up != nullptr && !impl_->bottom_up_ran
-                   ? impl_->bottom_up->Assert(*id, values, certainty, engine::Origin::kAsserted)
-                   : impl_->Forward().AssertRow(*id, values, certainty);
+  auto added = bottom_up ? impl_->bottom_up->Assert(*id, values, certainty, engine::Origin::kAsserted)
+                         : impl_->Forward().AssertRow(*id, values, certainty);
   if (!added.ok()) return added.status();
   ++impl_->generation;
   return Status();
