@@ -222,7 +222,9 @@ Result<RunReport> Session::Run(const RunLimits& limits) {
   ++impl_->generation;
   engine::RunLimits engine_limits{limits.max_firings, limits.timeout_seconds, limits.max_facts};
   if (impl_->bottom_up != nullptr && !impl_->bottom_up_ran) {
-    const auto start = std::chrono::steady_clock::now();
+    // The clock only when there is a deadline to share (a decision has none).
+    const auto start = engine_limits.timeout_seconds > 0 ? std::chrono::steady_clock::now()
+                                                          : std::chrono::steady_clock::time_point{};
     std::uint64_t derivations = 0;
     if (impl_->bottom_up->Evaluate(engine_limits, &derivations) == engine::BottomUpSession::Outcome::kConcluded) {
       impl_->bottom_up_ran = true;
