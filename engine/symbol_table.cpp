@@ -117,6 +117,7 @@ void SymbolTable::MakePermanent(SymbolId id, std::uint64_t hash) {
     ++into.used;
   };
   if (t == nullptr || (t->used + 1) * 4 > t->size * 3) {
+    if (t != nullptr && t->size >= kMaxPermanentSlots) return;  // found under the lock
     auto bigger = std::make_unique<PermanentIndex>(t == nullptr ? 1024 : t->size * 2);
     if (t != nullptr) {
       for (std::size_t i = 0; i < t->size; ++i) {

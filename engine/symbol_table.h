@@ -11,15 +11,15 @@
 // service answering requests with ever new strings keeps a bounded table.
 // Interning a held text for good makes it permanent; the id does not change.
 // So does holding it again (a second holder while the first holds it, or a
-// holder after its release, before it was freed): a text that requests
-// repeat (a country code, a loan purpose) is worth keeping, and a
-// permanent text is found without the lock. Up to a budget of texts
-// (kPromotions by default) that a table so promotes; past it, held texts
-// stay held. A service seeing ever new strings still keeps a bounded table.
+// holder after its release, before it was freed): requests repeat such a
+// text (a country code, a loan purpose), and a permanent text is found
+// without the lock. A table promotes at most a budget of texts so
+// (kPromotions by default); past it, held texts stay held. A service seeing
+// ever new strings still keeps a bounded table.
 //
 // Thread safety: Intern(), InternHeld() and Find() of a permanent text are
-// lock-free (the permanent index); otherwise they take a mutex, as
-// Release() does. Name() is lock-free. An id is only ever obtained from Intern() or
+// lock-free (the permanent index); otherwise they take a mutex, as Release()
+// does. Name() is lock-free. An id is only ever obtained from Intern() or
 // InternHeld(), whose mutex publishes the text before the id, and texts never
 // move (they live in fixed-size chunks), so Name() on any id a thread holds is
 // safe. A freed id's slot is written again only when the id is handed out
@@ -110,13 +110,16 @@ class SymbolTable {
   // sees the word may read the text. It only grows: a fuller table is copied
   // into one twice its size, which is then published; readers still on an
   // old one miss at worst and take the lock. Old tables are kept (less than
-  // the live one in all).
+  // the live one in all). It stops growing at kMaxPermanentSlots (2 MiB):
+  // texts made permanent past that are found under the lock, as before, so a
+  // knowledge base of millions of texts does not pay for a second index.
   struct PermanentIndex {
     explicit PermanentIndex(std::size_t n) : slots(new std::atomic<std::uint64_t>[n]()), size(n) {}
     std::unique_ptr<std::atomic<std::uint64_t>[]> slots;
     std::size_t size;      // a power of two
     std::size_t used = 0;  // under mutex_
   };
+  static constexpr std::size_t kMaxPermanentSlots = std::size_t{1} << 18;
   SymbolId FindPermanent(std::string_view text, std::uint64_t hash) const;  // kNoSymbol if absent
   void MakePermanent(SymbolId id, std::uint64_t hash);                        // REQUIRES: mutex_ held
   std::atomic<PermanentIndex*> permanent_{nullptr};

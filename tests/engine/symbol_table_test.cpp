@@ -178,6 +178,25 @@ TEST(SymbolTableTest, ThreadsAgreeOnIdsWhileThePermanentIndexGrows) {
   for (int k = 0; k < kTexts; ++k) EXPECT_EQ(table.Find("text-" + std::to_string(k)), ids[0][k]);
 }
 
+// The lock-free index stops growing at its limit; texts made permanent past
+// it are found under the lock, with the same ids.
+TEST(SymbolTableTest, PermanentTextsPastTheLockFreeIndexAreFound) {
+  SymbolTable table;
+  const int n = 210000;  // more than three quarters of the index's limit
+  std::vector<SymbolId> ids;
+  for (int i = 0; i < n; ++i) ids.push_back(table.Intern("kb-" + std::to_string(i)));
+  for (int i = 0; i < n; i += 997) {
+    const std::string text = "kb-" + std::to_string(i);
+    EXPECT_EQ(table.Find(text), ids[static_cast<std::size_t>(i)]) << text;
+    EXPECT_EQ(table.Intern(text), ids[static_cast<std::size_t>(i)]) << text;
+    std::vector<SymbolId> held;
+    EXPECT_EQ(table.InternHeld(text, held), ids[static_cast<std::size_t>(i)]) << text;
+    EXPECT_TRUE(held.empty()) << text;
+  }
+  EXPECT_EQ(table.Find("kb-" + std::to_string(n - 1)), ids.back());
+  EXPECT_EQ(table.live(), static_cast<std::size_t>(n));
+}
+
 TEST(SymbolTableTest, AScopeReleasesWhatItInternedWhenItGoes) {
   const std::string text = "scope-test-text-that-no-program-uses";
   {
