@@ -27,8 +27,6 @@ configure: setup $(BUILD_DIR)/build.ninja
 build: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
-# Until the REPL lands, `run` checks the bundled pack, loads it into a KB and
-# runs it forward, saving what it derives.
 # The REPL on the bundled pack. Replies to its questions are kept in $(KB), so
 # a consultation can be resumed; `rm $(KB)` starts afresh. Reads commands from
 # standard input when it is not a terminal: echo ':consult diagnosis(my_car, F)' | make run
