@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <exception>
 #include <iostream>
+#include <string_view>
 
 #include "cli/command.h"
 
@@ -15,6 +16,18 @@ bool ColorWanted() {
   if (no_color != nullptr && no_color[0] != '\0') return false;
   return isatty(STDERR_FILENO) == 1;
 }
+
+// The commands, by the names they register (serve also registers decisions).
+struct Command {
+  std::string_view name, also;
+  void (*add)(CLI::App&, syllo::cli::CommandContext&);
+};
+constexpr Command kCommands[] = {
+    {"check", "", syllo::cli::AddCheckCommand},   {"kb", "", syllo::cli::AddKbCommand},
+    {"run", "", syllo::cli::AddRunCommand},       {"query", "", syllo::cli::AddQueryCommand},
+    {"repl", "", syllo::cli::AddReplCommand},     {"serve", "decisions", syllo::cli::AddServeCommand},
+    {"train", "", syllo::cli::AddTrainCommand},   {"models", "", syllo::cli::AddModelsCommand},
+};
 
 }  // namespace
 
@@ -32,14 +45,19 @@ int main(int argc, char** argv) {
 
   syllo::cli::CommandContext ctx;
   ctx.color = ColorWanted();
-  syllo::cli::AddCheckCommand(app, ctx);
-  syllo::cli::AddKbCommand(app, ctx);
-  syllo::cli::AddRunCommand(app, ctx);
-  syllo::cli::AddQueryCommand(app, ctx);
-  syllo::cli::AddReplCommand(app, ctx);
-  syllo::cli::AddServeCommand(app, ctx);
-  syllo::cli::AddTrainCommand(app, ctx);
-  syllo::cli::AddModelsCommand(app, ctx);
+  // When the first argument names a command, only that one is built:
+  // building every command's options was a third of a bare start's
+  // instructions, paid by every short `syllo run`. Help, --version and usage
+  // errors see them all.
+  const Command* named = nullptr;
+  for (const Command& c : kCommands) {
+    if (argc > 1 && (argv[1] == c.name || (!c.also.empty() && argv[1] == c.also))) named = &c;
+  }
+  if (named != nullptr) {
+    named->add(app, ctx);
+  } else {
+    for (const Command& c : kCommands) c.add(app, ctx);
+  }
 
   try {
     app.parse(argc, argv);
