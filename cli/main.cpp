@@ -47,8 +47,8 @@ int main(int argc, char** argv) {
   ctx.color = ColorWanted();
   // When the first argument names a command, only that one is built:
   // building every command's options was a third of a bare start's
-  // instructions, paid by every short `syllo run`. Help, --version and usage
-  // errors see them all.
+  // instructions, paid by every short `syllo run`. `syllo --help`,
+  // `--version` and a mistyped command see them all.
   const Command* named = nullptr;
   for (const Command& c : kCommands) {
     if (argc > 1 && (argv[1] == c.name || (!c.also.empty() && argv[1] == c.also))) named = &c;
