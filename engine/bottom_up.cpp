@@ -315,7 +315,7 @@ std::shared_ptr<const BottomUpPlan> BottomUpPlan::Make(std::shared_ptr<const Ret
     }
     plan->head_typed_[id] = typed ? 1 : 0;
   }
-  plan->aggregate_column_.assign(betas.size(), HeadSource::kNoColumn);
+  plan->aggregate_column_.assign(betas.size(), kNoColumn);
   for (NodeId id = 0; id < betas.size(); ++id) {
     const BetaNode& n = betas[id];
     if (n.kind != BetaKind::kAggregate || n.aggregate_value.op != ExprOp::kVar) continue;
@@ -333,10 +333,11 @@ std::shared_ptr<const BottomUpPlan> BottomUpPlan::Make(std::shared_ptr<const Ret
         if (last - first != 1) continue;
         const NodeId t = plan->children_[r][first];
         if (betas[t].kind != BetaKind::kTerminal || !plan->head_typed_[t]) continue;
+        const std::vector<Expr>& args = spec.rules[betas[t].rule].head_args;
         std::vector<HeadSource> head;
-        for (const Expr& e : spec.rules[betas[t].rule].head_args) {
+        for (const Expr& e : args) {
           if (e.op == ExprOp::kConst) {
-            head.push_back({HeadSource::kNoColumn, e.constant});
+            head.push_back({kNoColumn, e.constant});
             continue;
           }
           if (e.op != ExprOp::kVar) break;  // computed
@@ -344,7 +345,7 @@ std::shared_ptr<const BottomUpPlan> BottomUpPlan::Make(std::shared_ptr<const Ret
           if (bind == n.binds.end()) break;  // a slot this join does not bind
           head.push_back({bind->first, Value()});
         }
-        if (head.size() != spec.rules[betas[t].rule].head_args.size()) continue;
+        if (head.size() != args.size()) continue;
         j.terminal = t;
         j.head_begin = static_cast<std::uint32_t>(plan->head_sources_.size());
         plan->head_sources_.insert(plan->head_sources_.end(), head.begin(), head.end());
@@ -663,7 +664,7 @@ void BottomUpSession::RootJoins(const std::vector<BottomUpPlan::RootGroup>& grou
           Value* out = head_row_.data();
           for (std::uint32_t k = j.head_begin; k < j.head_end; ++k) {
             const BottomUpPlan::HeadSource& h = plan_->head_sources_[k];
-            *out++ = h.column == BottomUpPlan::HeadSource::kNoColumn ? h.constant : row[h.column];
+            *out++ = h.column == BottomUpPlan::kNoColumn ? h.constant : row[h.column];
           }
           ConcludeHead(j.terminal, false, conjunction);
         } else {
@@ -700,7 +701,7 @@ void BottomUpSession::Aggregate(NodeId node, const Value* parent_frame, double c
       aggregator.Add(std::nullopt);
       return true;
     }
-    if (column != BottomUpPlan::HeadSource::kNoColumn) {
+    if (column != BottomUpPlan::kNoColumn) {
       aggregator.Add(row[column]);
       return true;
     }
@@ -747,7 +748,8 @@ void BottomUpSession::Conclude(NodeId node, const Value* frame, double cf) {
 }
 
 void BottomUpSession::ConcludeHead(NodeId node, bool conform, double cf) {
-  const RuleSpec& rule = plan_->program().rules[plan_->network().betas()[node].rule];
+  const std::uint32_t rule_index = plan_->network().betas()[node].rule;
+  const RuleSpec& rule = plan_->program().rules[rule_index];
   Relation& rel = memory_.at(rule.head_relation);
   if (conform && !rel.Conform(head_row_).ok()) return;
   const double conclusion = boolean_ ? 1.0 : semantics_.Apply(cf, rule.certainty);
@@ -771,7 +773,7 @@ void BottomUpSession::ConcludeHead(NodeId node, bool conform, double cf) {
       changed_ = true;
     }
   }
-  if (rel.origin(res.id) == Origin::kDerived) concluded_[plan_->network().betas()[node].rule] = 1;
+  if (rel.origin(res.id) == Origin::kDerived) concluded_[rule_index] = 1;
 }
 
 }  // namespace syllo::engine

@@ -121,17 +121,17 @@ class BottomUpPlan {
     NodeId terminal = kNoNode;
     std::uint32_t head_begin = 0, head_end = 0;
   };
+  static constexpr std::uint16_t kNoColumn = UINT16_MAX;
   // One value of a direct head: the row's column, or the constant when
   // column is kNoColumn.
   struct HeadSource {
-    static constexpr std::uint16_t kNoColumn = UINT16_MAX;
     std::uint16_t column = kNoColumn;
     Value constant;
   };
   std::vector<HeadSource> head_sources_;
   // By aggregate node: the fact's column its value is, when the value is a
   // variable the fact binds (sum(P : points(Id, _, P))): read off the row,
-  // not evaluated on a frame. HeadSource::kNoColumn otherwise.
+  // not evaluated on a frame. kNoColumn otherwise.
   std::vector<std::uint16_t> aggregate_column_;
   struct RootGroup {
     RelationId relation = 0;
