@@ -1460,13 +1460,14 @@ bool ForwardSession::FlushPredictions() {
       requeue(s, std::move(inputs));
       return false;
     }
+    // From here on no input goes back to pending, so each row is moved out.
     for (std::size_t i = 0; i < inputs.size(); ++i) {
       PredictionSet& set = (*batch)[i];
-      std::vector<Value> row = inputs[i];
+      std::vector<Value> row = std::move(inputs[i]);
       row.emplace_back();
       for (const Prediction& pr : KeptPredictions(spec, std::move(set.predictions))) {
         row.back() = pr.label;
-        auto fact = Assert(spec.relation, row, std::clamp(pr.probability, 0.0, 1.0), Origin::kModel);
+        auto fact = AssertRow(spec.relation, row, std::clamp(pr.probability, 0.0, 1.0), Origin::kModel);
         if (!fact.ok()) {
           if (host_error_.ok()) host_error_ = fact.status();
           return false;

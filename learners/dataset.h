@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -74,6 +75,10 @@ struct Normalization {
   bool empty() const { return mean.empty(); }
   void Apply(std::vector<float>& features, std::int64_t example_size) const;
   void Apply(float* features, std::int64_t count, std::int64_t example_size) const;
+  // Writes features first_feature.. of one example, normalised, to out (a
+  // copy when empty): gathering and normalising in one pass.
+  // REQUIRES: per-feature: first_feature + in.size() <= mean.size()
+  void ApplyTo(std::span<const float> in, float* out, std::int64_t first_feature) const;
 };
 
 // Images (rank >= 2): one mean and deviation over all pixels; tabular (rank 1):

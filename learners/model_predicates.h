@@ -33,7 +33,7 @@ namespace syllo::learners {
 struct ModelPredicatesStats {
   std::uint64_t calls = 0;         // inputs asked for
   std::uint64_t cache_hits = 0;
-  std::uint64_t forward_passes = 0;
+  std::uint64_t forward_passes = 0;  // batched calls of a model (each may run in chunks)
   std::uint64_t examples = 0;      // inputs scored by the model
 };
 
@@ -89,6 +89,9 @@ class ModelPredicates final : public engine::NeuralPredicates {
   const ModelPredicatesStats& stats() const { return stats_; }
 
  private:
+  // Inputs gathered and predicted at a time (as LoadedModel's chunks).
+  static constexpr std::size_t kGatherChunk = 256;
+
   Result<ServedModel*> Model(const engine::NeuralSpec& spec);
   std::string RelationName(const engine::NeuralSpec& spec) const;
 

@@ -1,5 +1,6 @@
 // Normalization: the mean and deviation measured on the training split, stored
 // with the model as JSON so that prediction applies exactly the same transform.
+#include <algorithm>
 #include <cassert>
 #include <cmath>
 #include <string>
@@ -44,6 +45,21 @@ void Normalization::Apply(float* features, std::int64_t count, std::int64_t exam
   for (std::int64_t e = 0; e < count; ++e) {
     float* x = features + e * example_size;
     for (std::int64_t j = 0; j < example_size; ++j) x[j] = (x[j] - mean[j]) / stddev[j];
+  }
+}
+
+void Normalization::ApplyTo(std::span<const float> in, float* out, std::int64_t first_feature) const {
+  if (empty()) {
+    std::copy(in.begin(), in.end(), out);
+  } else if (mean.size() == 1) {
+    const float m = mean[0], s = stddev[0];
+    for (std::size_t i = 0; i < in.size(); ++i) out[i] = (in[i] - m) / s;
+  } else {
+    assert(first_feature >= 0 && static_cast<std::size_t>(first_feature) + in.size() <= mean.size() &&
+           "a per-feature normalisation must be applied to examples of its own width");
+    const float* m = mean.data() + first_feature;
+    const float* s = stddev.data() + first_feature;
+    for (std::size_t i = 0; i < in.size(); ++i) out[i] = (in[i] - m[i]) / s[i];
   }
 }
 

@@ -115,7 +115,8 @@ def models_show(a, kb, model, work):
     if isinstance(metrics, str):
         metrics = json.loads(metrics)
     return {"wall_seconds": None, "metrics": metrics, "model": record.get("model"),
-            "version": record.get("version"), "dataset": record.get("dataset")}
+            "version": record.get("version"), "dataset": record.get("dataset"),
+            "design": record.get("design")}
 
 
 def syllo_train(a, kb, work):
@@ -148,9 +149,14 @@ def syllo_train_mlp(a, kb, work):
     return result
 
 
-def torch_train(a, work):
+def torch_train(a, work, design):
+    """The anchor, with the network and training of Syllo's stored design."""
     cmd = [a.python, HERE / "train_torch.py", "--data", a.data, "--epochs", a.torch_epochs,
-           "--threads", a.threads]
+           "--threads", a.threads,
+           "--channels", ",".join(str(c) for c in design["channels"]),
+           "--hidden", design["hidden"][0], "--dropout", design["dropout"],
+           "--lr", design["lr"], "--batch", design["batch"], "--seed", design["seed"],
+           "--schedule", design["schedule"], "--schedule-epochs", design["epochs"]]
     if a.limit:
         cmd += ["--limit", a.limit]
     # As Syllo's module loader does (engine/neural_backend_loader.cpp): OpenBLAS
@@ -255,7 +261,7 @@ def main():
             log(f"2/4 syllo train {MLP_MODEL} ({MLP_DESIGN.name}), {a.threads} threads")
             results["syllo_mlp"] = syllo_train_mlp(a, kb, work)
         log(f"3/4 Python PyTorch, {a.torch_epochs} epochs, {a.threads} threads")
-        results["torch"] = torch_train(a, work)
+        results["torch"] = torch_train(a, work, results["syllo"]["design"])
         log("4/4 learn_bench: the pack's CNN (photos.syl), then the MLP (photos_mlp.syl)")
         results["bench"] = learn_bench(a, kb, work)
         results["bench_mlp"] = learn_bench(a, kb, work, MLP_PROGRAM, MLP_MODEL, "learn-bench-mlp.log")

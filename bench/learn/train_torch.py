@@ -12,11 +12,15 @@ What is mirrored from Syllo (learners/, learners/module/):
             validation; t10k is the test split.
   norm      one mean and deviation over every pixel of the training split,
             summed in double, applied in float32 (normalization.cpp).
-  network   torch.manual_seed(seed), then conv3x3/pad1 32 -> relu -> maxpool2 ->
-            conv3x3/pad1 64 -> relu -> maxpool2 -> flatten -> linear 128 -> relu ->
+  network   torch.manual_seed(seed), then conv3x3/pad1 C1 -> relu -> maxpool2 ->
+            conv3x3/pad1 C2 -> relu -> maxpool2 -> flatten -> linear H -> relu ->
             dropout -> linear 10, modules built in the same order (network.cpp),
-            so the initial weights are the same.
-  training  Adam, the declared lr and batch; each epoch a torch.randperm of the
+            so the initial weights are the same (--channels C1,C2 --hidden H, as
+            the stored design says: run.py passes them).
+  training  Adam, the declared lr and batch, the learning rate set at the start
+            of each epoch by the declared schedule over the declared number of
+            epochs (--schedule, --schedule-epochs; trainer.cpp's
+            EpochLearningRate); each epoch a torch.randperm of the
             training split drawn from a CPU generator seeded with the seed
             (trainer.cpp), batches by index_select, cross-entropy; running loss and
             accuracy kept as tensors; the validation split evaluated in chunks of
@@ -31,6 +35,7 @@ by comparing the per-epoch losses with Syllo's.
 import argparse
 import gzip
 import json
+import math
 import os
 import struct
 import sys
@@ -129,6 +134,15 @@ def normalization(train):
     return mean, np.float32(std if std >= 1e-12 else 1.0)
 
 
+def epoch_learning_rate(lr, schedule, epoch, epochs):
+    """trainer.cpp's EpochLearningRate (epoch from 0), in double as there."""
+    if schedule == "step":
+        return lr * 0.1 ** (epoch * 3 // epochs)
+    if schedule == "cosine":
+        return lr * 0.5 * (1 + math.cos(math.pi * epoch / epochs))
+    return lr
+
+
 class Net(torch.nn.Module):
     def __init__(self, seed, channels=(32, 64), hidden=128, classes=10, dropout=0.25):
         super().__init__()
@@ -176,6 +190,11 @@ def main():
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--lr", type=float, default=0.001)
+    ap.add_argument("--schedule", choices=["constant", "step", "cosine"], default="constant")
+    ap.add_argument("--schedule-epochs", type=int, default=0,
+                    help="the epochs the schedule spans (Syllo's design epochs; default --epochs)")
+    ap.add_argument("--channels", default="32,64", help="the two conv blocks' channels")
+    ap.add_argument("--hidden", type=int, default=128)
     ap.add_argument("--dropout", type=float, default=0.25)
     ap.add_argument("--validation", type=float, default=0.1)
     ap.add_argument("--test-each-epoch", action="store_true",
@@ -207,7 +226,9 @@ def main():
     YT = torch.from_numpy(test_y.copy())
     prep_seconds = time.perf_counter() - t0
 
-    net = Net(a.seed, dropout=a.dropout)
+    channels = tuple(int(c) for c in a.channels.split(","))
+    net = Net(a.seed, channels=channels, hidden=a.hidden, dropout=a.dropout)
+    schedule_epochs = a.schedule_epochs or a.epochs
     opt = torch.optim.Adam(net.parameters(), lr=a.lr)
     shuffle = torch.Generator().manual_seed(a.seed)
     count = X.size(0)
@@ -218,6 +239,8 @@ def main():
     first_order = None
     for epoch in range(1, a.epochs + 1):
         start_t = time.perf_counter()
+        for group in opt.param_groups:
+            group["lr"] = epoch_learning_rate(a.lr, a.schedule, epoch - 1, schedule_epochs)
         perm = torch.randperm(count, generator=shuffle, dtype=torch.int64)
         if first_order is None:
             first_order = perm[:8].tolist()

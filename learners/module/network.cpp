@@ -75,11 +75,28 @@ torch::Tensor NetworkImpl::Activate(const torch::Tensor& x) const {
   return x;
 }
 
+// Activation then 2x2 max pooling (stride 2, an odd last row or column
+// dropped). Training keeps LibTorch's max_pool2d, whose backward the optimiser
+// needs. Outside it the pooling is two elementwise maxima over strided views:
+// LibTorch 1.13's max_pool2d also computes argmax indices, which no backward
+// will read, and was two thirds of a small CNN's batched forward pass. The
+// values are the same (NaN propagates in both); relu is applied after the
+// pooling, to a quarter of the elements, as relu(max(a, b)) = max(relu(a), relu(b)).
+torch::Tensor NetworkImpl::ConvBlock(const torch::Tensor& conv_out) const {
+  if (is_training()) return torch::max_pool2d(Activate(conv_out), 2);
+  const bool relu = activation_ == Activation::kRelu;
+  const torch::Tensor y = relu ? conv_out : Activate(conv_out);
+  const std::int64_t h = y.size(2) / 2 * 2, w = y.size(3) / 2 * 2;
+  const torch::Tensor rows = torch::maximum(y.slice(2, 0, h, 2), y.slice(2, 1, h, 2));
+  torch::Tensor pooled = torch::maximum(rows.slice(3, 0, w, 2), rows.slice(3, 1, w, 2));
+  return relu ? torch::relu(pooled) : pooled;
+}
+
 torch::Tensor NetworkImpl::Features(const torch::Tensor& x) {
   const std::int64_t batch = x.size(0);
   if (!convs_.empty()) {
     torch::Tensor y = x.view({batch, input_shape_[0], input_shape_[1], input_shape_[2]});
-    for (auto& conv : convs_) y = torch::max_pool2d(Activate(conv->forward(y)), 2);
+    for (auto& conv : convs_) y = ConvBlock(conv->forward(y));
     return y.flatten(1);
   }
   if (gru_ || lstm_) {

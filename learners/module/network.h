@@ -38,6 +38,7 @@ class NetworkImpl : public torch::nn::Module {
   torch::Tensor Head(torch::Tensor x, const LinearFn& linear);
 
   const std::vector<torch::nn::Linear>& linears() const { return linears_; }
+  const std::vector<torch::nn::Conv2d>& convs() const { return convs_; }
   Activation activation() const { return activation_; }
 
   // The parameterised layers in order (conv blocks, recurrent layers one per
@@ -46,6 +47,8 @@ class NetworkImpl : public torch::nn::Module {
 
  private:
   torch::Tensor Activate(const torch::Tensor& x) const;
+  // One conv block after its convolution: activation and 2x2 max pooling.
+  torch::Tensor ConvBlock(const torch::Tensor& conv_out) const;
 
   std::vector<std::int64_t> input_shape_;  // one example, as the network reads it
   Activation activation_;

@@ -18,10 +18,12 @@
 #include <algorithm>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <regex>
 #include <set>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -330,6 +332,56 @@ TEST_F(LearnersCliTest, RunSendsEveryItemThroughTheModelInOneBatch) {
     EXPECT_TRUE(decided || review) << id << " is in neither decision nor needs_review:\n" << run.out;
     EXPECT_FALSE(decided && review) << id << " is in both:\n" << run.out;
   }
+}
+
+// The class and probability the run gave each item: "decision(ID, C, ...) cf P."
+// or "needs_review(ID, C, P).".
+std::map<std::string, std::pair<std::string, double>> ItemOutcomes(const std::string& out) {
+  std::map<std::string, std::pair<std::string, double>> outcomes;
+  const std::regex decision(R"(^decision\((item\d+), (\w+), .*\) cf ([0-9.]+)\.$)");
+  const std::regex review(R"(^needs_review\((item\d+), (\w+), ([0-9.]+)\)\.$)");
+  std::istringstream in(out);
+  for (std::string line; std::getline(in, line);) {
+    std::smatch m;
+    if (std::regex_match(line, m, decision) || std::regex_match(line, m, review)) {
+      outcomes[m[1].str()] = {m[2].str(), std::stod(m[3].str())};
+    }
+  }
+  return outcomes;
+}
+
+// 306 photos go to the model as one batch, which the learners run in chunks
+// (of 256): the 40 photos of the second chunk get the class and probability
+// they get in a run of their own, so no chunk's answers land on other items.
+TEST_F(LearnersCliTest, ABatchLargerThanAChunkGivesEachItemItsOwnPrediction) {
+  const std::string many = own_ + "/many.jsonl", few = own_ + "/few.jsonl";
+  for (const auto& [file, first, count] : {std::tuple{many, 100, 300}, std::tuple{few, 360, 40}}) {
+    CommandResult items = RunShell("/usr/bin/env python3 " + Q(MakeItemsScript()) + " --first " +
+                                   std::to_string(first) + " --count " + std::to_string(count) + " --out " + Q(file));
+    ASSERT_EQ(items.exit_code, 0) << items.err;
+  }
+  const std::string few_kb = CopyKb("few.db");
+  ASSERT_EQ(RunSyllo("kb import " + Q(kb_) + " item " + Q(many)).exit_code, 0);
+  ASSERT_EQ(RunSyllo("kb import " + Q(few_kb) + " item " + Q(few)).exit_code, 0);
+  const std::string show = " --show decision,needs_review --stats";
+  CommandResult big = RunSyllo("run " + Q(Pack()) + " --db " + Q(kb_) + show);
+  ASSERT_EQ(big.exit_code, 0) << big.err;
+  EXPECT_TRUE(Contains(big.err, "model_batches=1 model_inputs=306")) << big.err;
+  CommandResult small = RunSyllo("run " + Q(Pack()) + " --db " + Q(few_kb) + show);
+  ASSERT_EQ(small.exit_code, 0) << small.err;
+  EXPECT_TRUE(Contains(small.err, "model_batches=1 model_inputs=46")) << small.err;
+  const auto in_big = ItemOutcomes(big.out), in_small = ItemOutcomes(small.out);
+  EXPECT_EQ(in_big.size(), 306u) << big.out;
+  const std::vector<std::string> ids = ItemIds(ReadFile(few));
+  ASSERT_EQ(ids.size(), 40u);
+  std::set<std::string> classes;
+  for (const std::string& id : ids) {
+    ASSERT_TRUE(in_big.count(id) && in_small.count(id)) << id << "\n" << big.out << small.out;
+    EXPECT_EQ(in_big.at(id).first, in_small.at(id).first) << id;
+    EXPECT_NEAR(in_big.at(id).second, in_small.at(id).second, 2e-4) << id;  // printed to 4 decimals
+    classes.insert(in_big.at(id).first);
+  }
+  EXPECT_GT(classes.size(), 3u);  // the photos are of different garments: a shifted answer would show
 }
 
 TEST_F(LearnersCliTest, QueryAsksAboutTheItemsTheModelIsUnsureOf) {

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "engine/forward_session.h"
+#include "engine/neural_predicate.h"
 #include "engine/rete_network.h"
 #include "tests/engine/compile_text.h"
 #include "rules/checker.h"
@@ -245,6 +246,31 @@ b(I, K) :- photo(I), both(I, K).
   EXPECT_EQ(h.model.batches.size(), 4u);
   EXPECT_EQ(std::set<std::string>(h.model.relations.begin(), h.model.relations.end()),
             (std::set<std::string>{"all_labels", "top2", "sure", "both"}));
+}
+
+// Most probable first, ties in the model's label order, for a handful of
+// labels (sorted in place) and for many (std::stable_sort).
+TEST(NeuralForward, KeptPredictionsPutTheMostProbableFirstAndKeepTheLabelOrderOfTies) {
+  for (const std::size_t labels : {std::size_t{7}, std::size_t{40}}) {
+    std::vector<Prediction> predictions;
+    for (std::size_t i = 0; i < labels; ++i) {
+      predictions.push_back({I(static_cast<std::int64_t>(i)), static_cast<double>((i * 5) % 4) / 4});
+    }
+    std::vector<std::int64_t> expected;
+    for (const double p : {0.75, 0.5, 0.25, 0.0}) {
+      for (std::size_t i = 0; i < labels; ++i) {
+        if (static_cast<double>((i * 5) % 4) / 4 == p) expected.push_back(static_cast<std::int64_t>(i));
+      }
+    }
+    NeuralSpec spec;
+    std::vector<std::int64_t> got;
+    for (const Prediction& p : KeptPredictions(spec, predictions)) got.push_back(p.label.as_int());
+    EXPECT_EQ(got, expected) << labels << " labels";
+    spec.top_k = 3;
+    const std::vector<Prediction> top = KeptPredictions(spec, predictions);
+    ASSERT_EQ(top.size(), 3u);
+    EXPECT_EQ(top[2].label.as_int(), expected[2]);
+  }
 }
 
 TEST(NeuralForward, NegatedPredictionBlocksOnceItArrives) {
