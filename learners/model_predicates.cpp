@@ -159,7 +159,9 @@ Result<std::vector<engine::PredictionSet>> ModelPredicates::PredictBatch(
     }
   }
 
-  std::vector<const std::vector<float>*> results(inputs.size(), nullptr);
+  // Each input's probabilities, as an offset into cached_probabilities_.
+  constexpr std::size_t kUnanswered = static_cast<std::size_t>(-1);
+  std::vector<std::size_t> results(inputs.size(), kUnanswered);
   std::vector<std::size_t> misses;
   std::vector<CacheKey> miss_keys;  // built once: for the lookup, then moved into the cache
   for (std::size_t i = 0; i < inputs.size(); ++i) {
@@ -167,13 +169,19 @@ Result<std::vector<engine::PredictionSet>> ModelPredicates::PredictBatch(
     CacheKey key{&m, inputs[i]};
     if (auto it = cache_.find(key); it != cache_.end()) {
       ++stats_.cache_hits;
-      results[i] = &it->second;
+      results[i] = it->second;
     } else {
       misses.push_back(i);
       miss_keys.push_back(std::move(key));
     }
   }
-  cache_.reserve(cache_.size() + misses.size());
+  // Grown once for a large batch. Only when it must grow: reserve() on a table
+  // already big enough may rehash it to another size, which one call per fact
+  // would pay on the whole cache every time.
+  if (const std::size_t wanted = cache_.size() + misses.size();
+      static_cast<float>(wanted) > static_cast<float>(cache_.bucket_count()) * cache_.max_load_factor()) {
+    cache_.reserve(wanted);
+  }
   // The misses are gathered, checked, normalised and predicted a chunk at a
   // time, so a chunk's features are still in the cache when the forward pass
   // reads them: 10,000 photos gathered at once are 31 MB, faulted in, written,
@@ -232,9 +240,10 @@ Result<std::vector<engine::PredictionSet>> ModelPredicates::PredictBatch(
     }
     for (std::size_t j = begin; j < end; ++j) {
       const auto row = probabilities.begin() + static_cast<std::ptrdiff_t>((j - begin) * classes);
-      auto [it, fresh] = cache_.insert_or_assign(std::move(miss_keys[j]),
-                                                 std::vector<float>(row, row + static_cast<std::ptrdiff_t>(classes)));
-      results[misses[j]] = &it->second;
+      const std::size_t offset = cached_probabilities_.size();
+      cached_probabilities_.insert(cached_probabilities_.end(), row, row + static_cast<std::ptrdiff_t>(classes));
+      cache_.insert_or_assign(std::move(miss_keys[j]), offset);
+      results[misses[j]] = offset;
     }
   }
   if (!misses.empty()) {
@@ -245,9 +254,9 @@ Result<std::vector<engine::PredictionSet>> ModelPredicates::PredictBatch(
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     out[i].model = m.name;
     out[i].version = m.version;
-    const std::vector<float>& p = *results[i];
-    out[i].predictions.reserve(p.size());
-    for (std::size_t c = 0; c < p.size(); ++c) {
+    const float* p = cached_probabilities_.data() + results[i];
+    out[i].predictions.reserve(classes);
+    for (std::size_t c = 0; c < classes; ++c) {
       if (kept[c]) out[i].predictions.push_back({label_of[c], static_cast<double>(p[c])});
     }
   }

@@ -109,7 +109,11 @@ class ModelPredicates final : public engine::NeuralPredicates {
   struct CacheHash {
     std::size_t operator()(const CacheKey& k) const;
   };
-  std::unordered_map<CacheKey, std::vector<float>, CacheHash> cache_;  // probabilities per label
+  // Answers by input: an offset into cached_probabilities_, where each answer
+  // is its model's probabilities, one per label (one arena rather than an
+  // allocation per answer).
+  std::unordered_map<CacheKey, std::size_t, CacheHash> cache_;
+  std::vector<float> cached_probabilities_;
   ModelPredicatesStats stats_;
 };
 
