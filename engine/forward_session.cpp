@@ -150,6 +150,7 @@ void ForwardSession::Reset() {
   for (auto& p : pending_predictions_) p.clear();
   for (auto& r : requested_) r.clear();
   prediction_sources_.clear();
+  source_of_fact_.clear();
   model_batches_ = 0;
   model_inputs_ = 0;
   predictions_pending_ = false;
@@ -1461,8 +1462,13 @@ bool ForwardSession::FlushPredictions() {
       return false;
     }
     // From here on no input goes back to pending, so each row is moved out.
+    std::uint32_t source = 0;  // the last set's, as an index into prediction_sources_, plus one
     for (std::size_t i = 0; i < inputs.size(); ++i) {
       PredictionSet& set = (*batch)[i];
+      if (source == 0 || prediction_sources_[source - 1].model != set.model ||
+          prediction_sources_[source - 1].version != set.version) {
+        source = SourceIndex(set.model, set.version);
+      }
       std::vector<Value> row = std::move(inputs[i]);
       row.emplace_back();
       for (const Prediction& pr : KeptPredictions(spec, std::move(set.predictions))) {
@@ -1472,16 +1478,30 @@ bool ForwardSession::FlushPredictions() {
           if (host_error_.ok()) host_error_ = fact.status();
           return false;
         }
-        prediction_sources_[(std::uint64_t{fact->relation} << 32) | fact->id] = {set.model, set.version};
+        if (source_of_fact_.size() <= fact->relation) source_of_fact_.resize(fact->relation + 1);
+        std::vector<std::uint32_t>& of = source_of_fact_[fact->relation];
+        if (of.size() <= fact->id) of.resize(std::max<std::size_t>(fact->id + 1, of.size() * 2), 0);
+        of[fact->id] = source;
       }
     }
   }
   return true;
 }
 
+std::uint32_t ForwardSession::SourceIndex(const std::string& model, std::int64_t version) {
+  for (std::size_t i = 0; i < prediction_sources_.size(); ++i) {
+    if (prediction_sources_[i].model == model && prediction_sources_[i].version == version) {
+      return static_cast<std::uint32_t>(i + 1);
+    }
+  }
+  prediction_sources_.push_back({model, version});
+  return static_cast<std::uint32_t>(prediction_sources_.size());
+}
+
 const PredictionSource* ForwardSession::prediction_source(FactRef f) const {
-  auto it = prediction_sources_.find((std::uint64_t{f.relation} << 32) | f.id);
-  return it == prediction_sources_.end() ? nullptr : &it->second;
+  if (f.relation >= source_of_fact_.size() || f.id >= source_of_fact_[f.relation].size()) return nullptr;
+  const std::uint32_t source = source_of_fact_[f.relation][f.id];
+  return source == 0 ? nullptr : &prediction_sources_[source - 1];
 }
 
 }  // namespace syllo::engine

@@ -442,11 +442,17 @@ class ForwardSession {
   // Asks the model for every pending input and queues the facts; false (with
   // host_error_ set) on an error.
   bool FlushPredictions();
+  // prediction_sources_'s index (plus one) of a model version, added if new.
+  std::uint32_t SourceIndex(const std::string& model, std::int64_t version);
   std::vector<std::int32_t> neural_node_;  // by beta node: index in neural_inputs_, or -1
   std::vector<NeuralInputs> neural_inputs_;
   std::vector<std::vector<std::vector<Value>>> pending_predictions_;  // by spec
   std::vector<std::unordered_set<std::vector<Value>, RowHasher>> requested_;  // by spec
-  std::unordered_map<std::uint64_t, PredictionSource> prediction_sources_;  // by relation << 32 | fact
+  // The model versions that answered, and by relation and fact id the one
+  // that produced each fact (its index there plus one; 0: none). A vector per
+  // relation, not a map: a batch of 10,000 answers asserts 10,000 facts.
+  std::vector<PredictionSource> prediction_sources_;
+  std::vector<std::vector<std::uint32_t>> source_of_fact_;
   NeuralPredicates* neural_ = nullptr;
   std::uint64_t model_batches_ = 0;
   std::uint64_t model_inputs_ = 0;

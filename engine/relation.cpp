@@ -29,7 +29,7 @@ Status Relation::Conform(std::span<Value> row) const {
                                      ", got " + std::string(ValueKindName(v.kind())) + " " + v.ToString());
     }
     if (t.kind == ValueKind::kFloat && v.kind() == ValueKind::kInt) v = Value::Float(static_cast<double>(v.as_int()));
-    if (t.kind == ValueKind::kTensor && TensorPool::Global().shape(v.as_tensor()) != t.shape) {
+    if (t.kind == ValueKind::kTensor && !TensorPool::Global().HasShape(v.as_tensor(), t.shape)) {
       return Status::InvalidArgument("column " + columns_[i].name + " of " + name_ + " is " + t.ToString() +
                                      ", got a tensor of another shape");
     }

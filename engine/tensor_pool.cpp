@@ -1,5 +1,6 @@
 #include "engine/tensor_pool.h"
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
@@ -48,6 +49,12 @@ std::span<const float> TensorPool::data(std::uint32_t id) const {
 std::vector<std::int64_t> TensorPool::shape(std::uint32_t id) const {
   std::lock_guard lock(mutex_);
   return entries_.at(id)->shape;
+}
+
+bool TensorPool::HasShape(std::uint32_t id, std::span<const std::int64_t> shape) const {
+  std::lock_guard lock(mutex_);
+  const std::vector<std::int64_t>& own = entries_.at(id)->shape;
+  return std::equal(own.begin(), own.end(), shape.begin(), shape.end());
 }
 
 }  // namespace syllo::engine

@@ -23,6 +23,8 @@ class TensorPool {
   std::uint32_t Intern(std::span<const float> data, std::vector<std::int64_t> shape);
   std::span<const float> data(std::uint32_t id) const;
   std::vector<std::int64_t> shape(std::uint32_t id) const;
+  // shape(id) == shape, without copying it: a tensor column checks every fact.
+  bool HasShape(std::uint32_t id, std::span<const std::int64_t> shape) const;
 
  private:
   struct Entry {
