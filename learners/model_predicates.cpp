@@ -187,29 +187,32 @@ Result<std::vector<engine::PredictionSet>> ModelPredicates::PredictBatch(
   // reads them: 10,000 photos gathered at once are 31 MB, faulted in, written,
   // normalised and read back from memory, which cost more than the rule run.
   std::vector<float> features, probabilities;
+  std::vector<std::span<const float>> parts;  // one input's columns as values
+  std::vector<float> numbers;                 // its number columns' values
   const std::size_t classes = m.labels.size();
   for (std::size_t begin = 0; begin < misses.size(); begin += kGatherChunk) {
     const std::size_t end = std::min(misses.size(), begin + kGatherChunk);
     features.resize((end - begin) * static_cast<std::size_t>(example_size));
     for (std::size_t j = begin; j < end; ++j) {
       const std::vector<Value>& input = inputs[misses[j]];
-      // First the input's shape and values are checked, then it is copied
-      // into the batch and normalised in the same pass.
+      // First the input's columns are looked up and checked, then copied into
+      // the batch and normalised in the same pass.
+      parts.clear();
+      numbers.assign(input.size(), 0.0f);  // sized before any span points into it
       std::int64_t got = 0;
       for (std::size_t c = 0; c < input.size(); ++c) {
         const Value& v = input[c];
-        std::span<const float> values;
-        float number = 0;
         if (v.kind() == ValueKind::kTensor) {
-          values = engine::TensorPool::Global().data(v.as_tensor());
+          parts.push_back(engine::TensorPool::Global().data(v.as_tensor()));
         } else if (v.is_number()) {
-          number = static_cast<float>(v.as_number());
-          values = {&number, 1};
+          numbers[c] = static_cast<float>(v.as_number());
+          parts.push_back({&numbers[c], 1});
         } else {
           const std::string column = c < spec.input_names.size() ? spec.input_names[c] : std::to_string(c + 1);
           return Status::InvalidArgument(who + ": input '" + column + "' is " + v.ToString() +
                                          ", not a number or a tensor (" + spec.location + ")");
         }
+        const std::span<const float> values = parts.back();
         if (const std::size_t k = FirstNonFinite(values); k < values.size()) {
           return Status::InvalidArgument(who + ": input value " + std::to_string(got + static_cast<std::int64_t>(k)) +
                                          " is " + std::to_string(values[k]) + " (NaN or infinite) (" +
@@ -225,11 +228,7 @@ Result<std::vector<engine::PredictionSet>> ModelPredicates::PredictBatch(
       }
       float* out = features.data() + (j - begin) * static_cast<std::size_t>(example_size);
       std::int64_t at = 0;
-      for (const Value& v : input) {
-        const float number = v.kind() == ValueKind::kTensor ? 0.0f : static_cast<float>(v.as_number());
-        const std::span<const float> values =
-            v.kind() == ValueKind::kTensor ? engine::TensorPool::Global().data(v.as_tensor())
-                                           : std::span<const float>(&number, 1);
+      for (const std::span<const float> values : parts) {
         m.normalization.ApplyTo(values, out + at, at);
         at += static_cast<std::int64_t>(values.size());
       }

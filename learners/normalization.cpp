@@ -35,16 +35,11 @@ void Normalization::Apply(std::vector<float>& features, std::int64_t example_siz
 void Normalization::Apply(float* features, std::int64_t count, std::int64_t example_size) const {
   if (empty()) return;
   assert(mean.size() == stddev.size() && "a Normalization has one deviation per mean");
-  if (mean.size() == 1) {
-    const float m = mean[0], s = stddev[0];
-    for (std::int64_t i = 0; i < count * example_size; ++i) features[i] = (features[i] - m) / s;
-    return;
-  }
-  assert(static_cast<std::int64_t>(mean.size()) == example_size &&
+  assert((mean.size() == 1 || static_cast<std::int64_t>(mean.size()) == example_size) &&
          "a per-feature normalisation must be applied to examples of its own width");
   for (std::int64_t e = 0; e < count; ++e) {
-    float* x = features + e * example_size;
-    for (std::int64_t j = 0; j < example_size; ++j) x[j] = (x[j] - mean[j]) / stddev[j];
+    float* x = features + e * example_size;  // in place: each value is read before it is written
+    ApplyTo({x, static_cast<std::size_t>(example_size)}, x, 0);
   }
 }
 
