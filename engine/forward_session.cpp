@@ -147,8 +147,10 @@ void ForwardSession::Reset() {
   firing_ = false;
   interrupt_.store(false, std::memory_order_relaxed);
   host_error_ = Status();
-  for (auto& p : pending_predictions_) p.clear();
-  for (auto& r : requested_) r.clear();
+  for (NeuralDemand& d : demands_) {
+    d.requested.Clear();
+    d.asked = 0;
+  }
   prediction_sources_.clear();
   source_of_fact_.clear();
   model_batches_ = 0;
@@ -1358,20 +1360,14 @@ RunResult ForwardSession::Run(const RunLimits& limits) {
 
 // ---- neural relations -------------------------------------------------------------
 
-std::size_t ForwardSession::RowHasher::operator()(const std::vector<Value>& row) const {
-  std::uint64_t h = row.size();
-  for (const Value& v : row) h = HashCombine(h, v.Hash());
-  return static_cast<std::size_t>(h);
-}
-
 void ForwardSession::CompileNeuralInputs() {
   const ProgramSpec& p = program();
   if (p.neurals.empty()) return;
   std::vector<std::int32_t> spec_of(p.relations.size(), -1);
   for (std::size_t i = 0; i < p.neurals.size(); ++i) spec_of[p.neurals[i].relation] = static_cast<std::int32_t>(i);
   neural_node_.assign(network_->betas().size(), -1);
-  pending_predictions_.resize(p.neurals.size());
-  requested_.resize(p.neurals.size());
+  demands_.reserve(p.neurals.size());
+  for (const NeuralSpec& spec : p.neurals) demands_.emplace_back(p.relations[spec.relation].columns.size() - 1);
   for (NodeId id = 0; id < network_->betas().size(); ++id) {
     const BetaNode& n = network_->betas()[id];
     if (!n.needs_left_memory()) continue;
@@ -1416,28 +1412,22 @@ void ForwardSession::DemandPrediction(NodeId node, std::uint32_t token) {
     return;
   }
   const Value* frame = FramePtr(tokens_[token].frame);
-  std::vector<Value> key;
-  key.reserve(in.columns.size());
-  for (const auto& [slot, constant] : in.columns) key.push_back(slot == kNoSlot ? constant : frame[slot]);
-  if (!requested_[in.spec].insert(key).second) return;
-  pending_predictions_[in.spec].push_back(std::move(key));
-  predictions_pending_ = true;
+  neural_row_.clear();
+  for (const auto& [slot, constant] : in.columns) neural_row_.push_back(slot == kNoSlot ? constant : frame[slot]);
+  if (demands_[in.spec].requested.Insert(neural_row_).second) predictions_pending_ = true;
 }
 
 bool ForwardSession::FlushPredictions() {
   predictions_pending_ = false;
-  // The inputs of a batch that failed stay pending (they are in requested_,
-  // so nothing would ask for them again): the next Run asks for them again.
-  auto requeue = [this](std::size_t spec, std::vector<std::vector<Value>> inputs) {
-    auto& pending = pending_predictions_[spec];
-    pending.insert(pending.begin(), std::make_move_iterator(inputs.begin()), std::make_move_iterator(inputs.end()));
-    predictions_pending_ = true;
-  };
+  // The inputs of a batch that failed stay pending (they are requested, so
+  // nothing would ask for them again): the next Run asks for them again.
   const ProgramSpec& p = program();
-  for (std::size_t s = 0; s < pending_predictions_.size(); ++s) {
-    std::vector<std::vector<Value>> inputs;
-    inputs.swap(pending_predictions_[s]);
-    if (inputs.empty()) continue;
+  std::vector<Value> row;  // not neural_row_: asserting a fact may demand another prediction
+  for (std::size_t s = 0; s < demands_.size(); ++s) {
+    NeuralDemand& demand = demands_[s];
+    const std::uint32_t first = demand.asked;
+    const auto count = static_cast<std::uint32_t>(demand.requested.size() - first);
+    if (count == 0) continue;
     const NeuralSpec& spec = p.neurals[s];
     const std::string& name = p.relations[spec.relation].name;
     if (neural_ == nullptr) {
@@ -1445,31 +1435,32 @@ bool ForwardSession::FlushPredictions() {
         host_error_ = Status::NotFound("no learned models are available to answer '" + name + "' (" +
                                        spec.location + ")");
       }
-      requeue(s, std::move(inputs));
+      predictions_pending_ = true;
       return false;
     }
-    auto batch = neural_->PredictBatch(spec, inputs);
+    auto batch = neural_->PredictBatch(spec, InputRows(demand.requested.rows_from(first), count));
     ++model_batches_;
-    model_inputs_ += inputs.size();
-    if (!batch.ok()) {
-      if (host_error_.ok()) host_error_ = batch.status();
-      requeue(s, std::move(inputs));
+    model_inputs_ += count;
+    if (!batch.ok() || batch->size() != count) {
+      if (host_error_.ok()) {
+        host_error_ = batch.ok() ? Status::Internal("the model for '" + name + "' answered the wrong count")
+                                 : batch.status();
+      }
+      predictions_pending_ = true;
       return false;
     }
-    if (batch->size() != inputs.size()) {
-      if (host_error_.ok()) host_error_ = Status::Internal("the model for '" + name + "' answered the wrong count");
-      requeue(s, std::move(inputs));
-      return false;
-    }
-    // From here on no input goes back to pending, so each row is moved out.
+    // Asserting the answers may ask for more inputs (they go after these, into
+    // the next batch) and so move the requested rows: each row is copied out.
+    demand.asked = first + count;
     std::uint32_t source = 0;  // the last set's, as an index into prediction_sources_, plus one
-    for (std::size_t i = 0; i < inputs.size(); ++i) {
+    for (std::uint32_t i = 0; i < count; ++i) {
       PredictionSet& set = (*batch)[i];
       if (source == 0 || prediction_sources_[source - 1].model != set.model ||
           prediction_sources_[source - 1].version != set.version) {
         source = SourceIndex(set.model, set.version);
       }
-      std::vector<Value> row = std::move(inputs[i]);
+      const std::span<const Value> input = demand.requested.row(first + i);
+      row.assign(input.begin(), input.end());
       row.emplace_back();
       for (const Prediction& pr : KeptPredictions(spec, std::move(set.predictions))) {
         row.back() = pr.label;

@@ -35,6 +35,7 @@
 #include "engine/host_function.h"
 #include "engine/neural_predicate.h"
 #include "engine/rete_network.h"
+#include "engine/row_set.h"
 #include "engine/working_memory.h"
 #include "syllo/status.h"
 
@@ -433,9 +434,6 @@ class ForwardSession {
     std::vector<std::pair<VarSlot, Value>> columns;  // slot (kNoSlot: the constant)
     std::string unbound;
   };
-  struct RowHasher {
-    std::size_t operator()(const std::vector<Value>& row) const;
-  };
   void CompileNeuralInputs();
   // Records the token's inputs for the next batch, unless already asked.
   void DemandPrediction(NodeId node, std::uint32_t token);
@@ -446,8 +444,15 @@ class ForwardSession {
   std::uint32_t SourceIndex(const std::string& model, std::int64_t version);
   std::vector<std::int32_t> neural_node_;  // by beta node: index in neural_inputs_, or -1
   std::vector<NeuralInputs> neural_inputs_;
-  std::vector<std::vector<std::vector<Value>>> pending_predictions_;  // by spec
-  std::vector<std::unordered_set<std::vector<Value>, RowHasher>> requested_;  // by spec
+  // By spec: every input asked for in this session, in order; rows from
+  // `asked` on wait for the next batch.
+  struct NeuralDemand {
+    explicit NeuralDemand(std::size_t width) : requested(width) {}
+    RowSet requested;
+    std::uint32_t asked = 0;
+  };
+  std::vector<NeuralDemand> demands_;
+  std::vector<Value> neural_row_;  // scratch: a token's inputs
   // The model versions that answered, and by relation and fact id the one
   // that produced each fact (its index there plus one; 0: none). A vector per
   // relation, not a map: a batch of 10,000 answers asserts 10,000 facts.

@@ -21,6 +21,27 @@ struct Prediction {
   double probability = 0;  // becomes the fact's certainty
 };
 
+// The inputs of a batch: `size()` rows of the relation's input columns, one
+// after another in one array (a batch of 10,000 photos is one array, not
+// 10,000 vectors).
+class InputRows {
+ public:
+  InputRows() = default;
+  // `values` holds `count` rows of equal width.
+  InputRows(std::span<const Value> values, std::size_t count)
+      : values_(values), count_(count), width_(count == 0 ? 0 : values.size() / count) {}
+  std::size_t size() const { return count_; }
+  bool empty() const { return count_ == 0; }
+  std::size_t width() const { return width_; }
+  std::span<const Value> operator[](std::size_t i) const { return values_.subspan(i * width_, width_); }
+  std::span<const Value> values() const { return values_; }
+
+ private:
+  std::span<const Value> values_;
+  std::size_t count_ = 0;
+  std::size_t width_ = 0;
+};
+
 struct PredictionSet {
   std::string model;         // the model that answered
   std::int64_t version = 0;  // and its version (resolved when the declaration says none)
@@ -37,13 +58,13 @@ class NeuralPredicates {
   // the forward engine gathers every pending input of a cycle into one call.
   // The backward solver may add inputs it will ask for later, so an
   // implementation should keep its answers (ModelPredicates caches them).
-  // The result has one PredictionSet per input, in order.
-  virtual Result<std::vector<PredictionSet>> PredictBatch(const NeuralSpec& spec,
-                                                          std::span<const std::vector<Value>> inputs) {
+  // The result has one PredictionSet per input, in order. An implementation
+  // may leave out what the declaration's `top K` and `threshold` drop.
+  virtual Result<std::vector<PredictionSet>> PredictBatch(const NeuralSpec& spec, InputRows inputs) {
     std::vector<PredictionSet> out;
     out.reserve(inputs.size());
-    for (const std::vector<Value>& in : inputs) {
-      auto p = Predict(spec, in);
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      auto p = Predict(spec, inputs[i]);
       if (!p.ok()) return p.status();
       out.push_back(std::move(*p));
     }

@@ -1178,18 +1178,21 @@ Status Solver::Machine::PredictPending(std::size_t ctx) {
     const std::vector<std::uint32_t>& tables = by_relation[rel];
     const NeuralSpec& spec = *neural_[rel];
     const std::string& name = program_.relations[rel].name;
-    std::vector<std::vector<Value>> inputs;
-    inputs.reserve(tables.size());
+    // The inputs, row after row: each table's call without its label.
+    const std::size_t width = program_.relations[rel].columns.size() - 1;
+    std::vector<Value> inputs;
+    std::size_t count = 0;
+    inputs.reserve(tables.size() * width);
     for (std::uint32_t table : tables) {
       const Table& t = *tables_[table];
-      std::vector<Value> in(t.call.begin(), t.call.end() - 1);
-      for (std::size_t i = 0; i < in.size(); ++i) {
-        if (in[i].kind() == ValueKind::kNone) {
+      for (std::size_t i = 0; i < width; ++i) {
+        if (t.call[i].kind() == ValueKind::kNone) {
           return Status::InvalidArgument("the neural predicate '" + name + "' needs its input '" +
                                          program_.relations[rel].columns[i].name + "' bound (" + spec.location + ")");
         }
       }
-      inputs.push_back(std::move(in));
+      inputs.insert(inputs.end(), t.call.begin(), t.call.begin() + static_cast<std::ptrdiff_t>(width));
+      ++count;
     }
     if (solver_.options_.neural == nullptr) {
       return Status::NotFound("no learned models are available to answer '" + name + "' (" + spec.location + ")");
@@ -1203,21 +1206,25 @@ Status Solver::Machine::PredictPending(std::size_t ctx) {
       for (std::uint32_t table : contexts_[outer].pending_neural) {
         const Table& t = *tables_[table];
         if (t.relation != rel) continue;
-        std::vector<Value> in(t.call.begin(), t.call.end() - 1);
-        if (std::none_of(in.begin(), in.end(), [](const Value& v) { return v.kind() == ValueKind::kNone; })) {
-          inputs.push_back(std::move(in));
+        const auto in = t.call.begin();
+        if (std::none_of(in, in + static_cast<std::ptrdiff_t>(width),
+                         [](const Value& v) { return v.kind() == ValueKind::kNone; })) {
+          inputs.insert(inputs.end(), in, in + static_cast<std::ptrdiff_t>(width));
+          ++count;
         }
       }
     }
-    auto predicted = solver_.options_.neural->PredictBatch(spec, inputs);
+    auto predicted = solver_.options_.neural->PredictBatch(spec, InputRows(inputs, count));
     if (!predicted.ok()) return predicted.status();
-    if (predicted->size() != inputs.size()) {
+    if (predicted->size() != count) {
       return Status::Internal("the model for '" + name + "' answered the wrong count");
     }
+    std::vector<Value> row;
     for (std::size_t k = 0; k < tables.size(); ++k) {
       PredictionSet& set = (*predicted)[k];
       tables_[tables[k]]->model = {Origin::kModel, set.model, set.version};
-      std::vector<Value> row = std::move(inputs[k]);
+      row.assign(inputs.begin() + static_cast<std::ptrdiff_t>(k * width),
+                 inputs.begin() + static_cast<std::ptrdiff_t>((k + 1) * width));
       row.emplace_back();
       for (const Prediction& p : KeptPredictions(spec, std::move(set.predictions))) {
         row.back() = p.label;

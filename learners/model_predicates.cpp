@@ -1,7 +1,6 @@
 #include "learners/model_predicates.h"
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <span>
@@ -22,16 +21,12 @@ using engine::ValueKind;
 
 std::string Ref(const std::string& name, std::int64_t version) { return name + "@" + std::to_string(version); }
 
-// The index of the first NaN or infinite value, or values.size(). The scan
-// has no branch per value (all exponent bits set marks both), so it
-// vectorises: a photo is checked in a few dozen instructions, not 784 tests.
+// The index of the first NaN or infinite value, or values.size(). Only for
+// the message: a tensor's finiteness is known from the pool, a number's is
+// one test.
 std::size_t FirstNonFinite(std::span<const float> values) {
-  std::uint32_t any = 0;
-  for (float v : values) any |= static_cast<std::uint32_t>((std::bit_cast<std::uint32_t>(v) & 0x7f800000u) == 0x7f800000u);
-  if (any == 0) return values.size();
-  std::size_t k = 0;
-  while (std::isfinite(values[k])) ++k;
-  return k;
+  return static_cast<std::size_t>(
+      std::find_if(values.begin(), values.end(), [](float v) { return !std::isfinite(v); }) - values.begin());
 }
 
 }  // namespace
@@ -90,12 +85,6 @@ Result<std::shared_ptr<ServedModel>> ModelStore::Get(const std::string& name, st
   return served;
 }
 
-std::size_t ModelPredicates::CacheHash::operator()(const CacheKey& k) const {
-  std::uint64_t h = std::hash<const void*>()(k.model);
-  for (const Value& v : k.inputs) h = engine::HashCombine(h, v.Hash());
-  return static_cast<std::size_t>(h);
-}
-
 Result<ServedModel*> ModelPredicates::Model(const engine::NeuralSpec& spec) {
   const std::string key = spec.version ? Ref(spec.model, *spec.version) : spec.model;
   if (!spec.version) {
@@ -127,14 +116,13 @@ Result<ServedModel*> ModelPredicates::Model(const engine::NeuralSpec& spec) {
 
 Result<engine::PredictionSet> ModelPredicates::Predict(const engine::NeuralSpec& spec,
                                                        std::span<const Value> inputs) {
-  std::vector<std::vector<Value>> one{std::vector<Value>(inputs.begin(), inputs.end())};
-  auto batch = PredictBatch(spec, one);
+  auto batch = PredictBatch(spec, engine::InputRows(inputs, 1));
   if (!batch.ok()) return batch.status();
   return std::move((*batch)[0]);
 }
 
 Result<std::vector<engine::PredictionSet>> ModelPredicates::PredictBatch(
-    const engine::NeuralSpec& spec, std::span<const std::vector<Value>> inputs) {
+    const engine::NeuralSpec& spec, engine::InputRows inputs) {
   auto served = Model(spec);
   if (!served.ok()) return served.status();
   ServedModel& m = **served;
@@ -161,26 +149,27 @@ Result<std::vector<engine::PredictionSet>> ModelPredicates::PredictBatch(
 
   // Each input's probabilities, as an offset into cached_probabilities_.
   constexpr std::size_t kUnanswered = static_cast<std::size_t>(-1);
+  AnswerCache& cache = cache_.try_emplace({&m, inputs.width()}, inputs.width()).first->second;
   std::vector<std::size_t> results(inputs.size(), kUnanswered);
   std::vector<std::size_t> misses;
-  std::vector<CacheKey> miss_keys;  // built once: for the lookup, then moved into the cache
+  std::vector<std::uint64_t> miss_hashes;  // hashed once: for the lookup, then the insert
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     ++stats_.calls;
-    CacheKey key{&m, inputs[i]};
-    if (auto it = cache_.find(key); it != cache_.end()) {
+    const std::uint64_t hash = engine::RowSet::Hash(inputs[i]);
+    if (const std::uint32_t n = cache.inputs.Find(inputs[i], hash); n != engine::RowSet::kNotFound) {
       ++stats_.cache_hits;
-      results[i] = it->second;
+      results[i] = cache.answer_at[n];
     } else {
       misses.push_back(i);
-      miss_keys.push_back(std::move(key));
+      miss_hashes.push_back(hash);
     }
   }
-  // Grown once for a large batch. Only when it must grow: reserve() on a table
-  // already big enough may rehash it to another size, which one call per fact
-  // would pay on the whole cache every time.
-  if (const std::size_t wanted = cache_.size() + misses.size();
-      static_cast<float>(wanted) > static_cast<float>(cache_.bucket_count()) * cache_.max_load_factor()) {
-    cache_.reserve(wanted);
+  // Room for the answers at once (RowSet::Reserve doubles at least; the
+  // others grow by push_back's doubling when a call adds a few).
+  if (misses.size() > 64) {
+    cache.inputs.Reserve(cache.inputs.size() + misses.size());
+    cache.answer_at.reserve(cache.answer_at.size() + misses.size());
+    cached_probabilities_.reserve(cached_probabilities_.size() + misses.size() * m.labels.size());
   }
   // The misses are gathered, checked, normalised and predicted a chunk at a
   // time, so a chunk's features are still in the cache when the forward pass
@@ -194,7 +183,7 @@ Result<std::vector<engine::PredictionSet>> ModelPredicates::PredictBatch(
     const std::size_t end = std::min(misses.size(), begin + kGatherChunk);
     features.resize((end - begin) * static_cast<std::size_t>(example_size));
     for (std::size_t j = begin; j < end; ++j) {
-      const std::vector<Value>& input = inputs[misses[j]];
+      const std::span<const Value> input = inputs[misses[j]];
       // First the input's columns are looked up and checked, then copied into
       // the batch and normalised in the same pass.
       parts.clear();
@@ -202,18 +191,22 @@ Result<std::vector<engine::PredictionSet>> ModelPredicates::PredictBatch(
       std::int64_t got = 0;
       for (std::size_t c = 0; c < input.size(); ++c) {
         const Value& v = input[c];
+        bool finite = true;
         if (v.kind() == ValueKind::kTensor) {
-          parts.push_back(engine::TensorPool::Global().data(v.as_tensor()));
+          const engine::TensorPool::View tensor = engine::TensorPool::Global().view(v.as_tensor());
+          parts.push_back(tensor.data);
+          finite = tensor.all_finite;
         } else if (v.is_number()) {
           numbers[c] = static_cast<float>(v.as_number());
           parts.push_back({&numbers[c], 1});
+          finite = std::isfinite(numbers[c]);
         } else {
           const std::string column = c < spec.input_names.size() ? spec.input_names[c] : std::to_string(c + 1);
           return Status::InvalidArgument(who + ": input '" + column + "' is " + v.ToString() +
                                          ", not a number or a tensor (" + spec.location + ")");
         }
         const std::span<const float> values = parts.back();
-        if (const std::size_t k = FirstNonFinite(values); k < values.size()) {
+        if (const std::size_t k = finite ? values.size() : FirstNonFinite(values); k < values.size()) {
           return Status::InvalidArgument(who + ": input value " + std::to_string(got + static_cast<std::int64_t>(k)) +
                                          " is " + std::to_string(values[k]) + " (NaN or infinite) (" +
                                          spec.location + ")");
@@ -241,7 +234,10 @@ Result<std::vector<engine::PredictionSet>> ModelPredicates::PredictBatch(
       const auto row = probabilities.begin() + static_cast<std::ptrdiff_t>((j - begin) * classes);
       const std::size_t offset = cached_probabilities_.size();
       cached_probabilities_.insert(cached_probabilities_.end(), row, row + static_cast<std::ptrdiff_t>(classes));
-      cache_.insert_or_assign(std::move(miss_keys[j]), offset);
+      // An input twice in one batch is answered twice, the same: the later stays.
+      const auto [n, added] = cache.inputs.Insert(inputs[misses[j]], miss_hashes[j]);
+      if (added) cache.answer_at.push_back(offset);
+      cache.answer_at[n] = offset;
       results[misses[j]] = offset;
     }
   }
@@ -249,14 +245,30 @@ Result<std::vector<engine::PredictionSet>> ModelPredicates::PredictBatch(
     ++stats_.forward_passes;  // one batched call of the model, however many chunks it took
     stats_.examples += misses.size();
   }
+  // Only the labels the declaration keeps, so that a batch of 10,000 photos
+  // does not make and sort ten predictions each to keep one: the declared
+  // labels most probable first (ties in the model's order), the first `top K`,
+  // those at or above `threshold`. The engine applies the same rule again.
+  std::vector<std::uint32_t> order;
+  order.reserve(classes);
+  const std::size_t top = spec.top_k ? static_cast<std::size_t>(std::max<std::int64_t>(1, *spec.top_k)) : classes;
   std::vector<engine::PredictionSet> out(inputs.size());
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     out[i].model = m.name;
     out[i].version = m.version;
     const float* p = cached_probabilities_.data() + results[i];
-    out[i].predictions.reserve(classes);
-    for (std::size_t c = 0; c < classes; ++c) {
-      if (kept[c]) out[i].predictions.push_back({label_of[c], static_cast<double>(p[c])});
+    order.clear();
+    for (std::uint32_t c = 0; c < classes; ++c) {
+      if (kept[c]) order.push_back(c);
+    }
+    const std::size_t keep = std::min(top, order.size());
+    std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(keep), order.end(),
+                      [p](std::uint32_t a, std::uint32_t b) { return p[a] > p[b] || (p[a] == p[b] && a < b); });
+    out[i].predictions.reserve(keep);
+    for (std::size_t k = 0; k < keep; ++k) {
+      const double probability = p[order[k]];
+      if (spec.threshold && probability < *spec.threshold) break;
+      out[i].predictions.push_back({label_of[order[k]], probability});
     }
   }
   return out;

@@ -20,11 +20,11 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "engine/neural_backend.h"
 #include "engine/neural_predicate.h"
+#include "engine/row_set.h"
 #include "kb/knowledge_base.h"
 #include "learners/dataset.h"
 
@@ -81,8 +81,10 @@ class ModelPredicates final : public engine::NeuralPredicates {
 
   Result<engine::PredictionSet> Predict(const engine::NeuralSpec& spec,
                                         std::span<const engine::Value> inputs) override;
+  // Answers with the labels the declaration keeps (its `top K`, `threshold`),
+  // most probable first.
   Result<std::vector<engine::PredictionSet>> PredictBatch(const engine::NeuralSpec& spec,
-                                                          std::span<const std::vector<engine::Value>> inputs) override;
+                                                          engine::InputRows inputs) override;
 
   // Forces int8 inference on (or off) for every model, whatever the registry says.
   void set_quantized(std::optional<bool> quantized) { quantized_ = quantized; }
@@ -101,18 +103,15 @@ class ModelPredicates final : public engine::NeuralPredicates {
   // By "name" (latest, resolved once) and "name@version".
   std::map<std::string, std::shared_ptr<ServedModel>> models_;
   std::map<std::string, ServedModel*> latest_;
-  struct CacheKey {
-    const ServedModel* model;
-    std::vector<engine::Value> inputs;
-    friend bool operator==(const CacheKey&, const CacheKey&) = default;
+  // The answers of one model to inputs of one width: input row n's
+  // probabilities (one per label) start at answer_at[n] in
+  // cached_probabilities_ (one arena, not an allocation per answer).
+  struct AnswerCache {
+    explicit AnswerCache(std::size_t width) : inputs(width) {}
+    engine::RowSet inputs;
+    std::vector<std::size_t> answer_at;
   };
-  struct CacheHash {
-    std::size_t operator()(const CacheKey& k) const;
-  };
-  // Answers by input: an offset into cached_probabilities_, where each answer
-  // is its model's probabilities, one per label (one arena rather than an
-  // allocation per answer).
-  std::unordered_map<CacheKey, std::size_t, CacheHash> cache_;
+  std::map<std::pair<const ServedModel*, std::size_t>, AnswerCache> cache_;
   std::vector<float> cached_probabilities_;
   ModelPredicatesStats stats_;
 };

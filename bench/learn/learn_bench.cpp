@@ -3,6 +3,7 @@
 //
 //   learn_bench --db KB --program bench/learn/photos.syl --data /usr/share/datasets/fashion-mnist
 //               [--model fashion] [--limit N] [--threads 2] [--repeats 3] [--per-fact-repeats 2]
+//               [--rule-runs-only]   (the batched rule runs alone, to profile them)
 //
 // No LibTorch header here: the model runs in the learners module, through the
 // engine's NeuralBackend, exactly as `syllo run` runs it. Measured, on the
@@ -66,6 +67,7 @@ struct Options {
   int threads = 2;
   int repeats = 3;
   int per_fact_repeats = 2;
+  bool rule_runs_only = false;  // for a profiler: the batched rule runs, then exit
 };
 
 [[noreturn]] void Fail(const std::string& what, int code = 1) {
@@ -101,6 +103,7 @@ Options ParseArgs(int argc, char** argv) {
     else if (a == "--threads") o.threads = std::stoi(value());
     else if (a == "--repeats") o.repeats = std::max(1, std::stoi(value()));
     else if (a == "--per-fact-repeats") o.per_fact_repeats = std::max(1, std::stoi(value()));
+    else if (a == "--rule-runs-only") o.rule_runs_only = true;
     else Fail("unknown argument " + a + " (see the comment at the top of learn_bench.cpp)", 2);
   }
   if (o.db.empty() || o.program.empty()) Fail("--db KB and --program FILE are required", 2);
@@ -152,7 +155,7 @@ class BatchRecorder final : public engine::NeuralPredicates {
     return inner_.Predict(spec, inputs);
   }
   Result<std::vector<engine::PredictionSet>> PredictBatch(
-      const engine::NeuralSpec& spec, std::span<const std::vector<engine::Value>> inputs) override {
+      const engine::NeuralSpec& spec, engine::InputRows inputs) override {
     sizes_.push_back(static_cast<std::int64_t>(inputs.size()));
     return inner_.PredictBatch(spec, inputs);
   }
@@ -186,8 +189,7 @@ struct Bench {
   std::unique_ptr<learners::ModelPredicates> FreshModels() {
     auto m = std::make_unique<learners::ModelPredicates>(base.get());
     m->set_quantized(false);
-    std::vector<std::vector<engine::Value>> one{{outsider}};
-    Must(m->PredictBatch(*spec, one).status(), "loading the model");
+    Must(m->PredictBatch(*spec, engine::InputRows(std::span(&outsider, 1), 1)).status(), "loading the model");
     return m;
   }
 
@@ -294,6 +296,7 @@ int main(int argc, char** argv) {
   }
   std::cerr << "learn_bench: batched rule run " << batched.seconds << " s (" << batched.model_batches
             << " batches)\n";
+  if (o.rule_runs_only) return 0;
 
   // ---- bare forward loop on the same batches
   std::vector<float> probabilities;

@@ -31,14 +31,15 @@ class FakeModel final : public NeuralPredicates {
     ++single_calls;
     return Answer(spec, inputs);
   }
-  Result<std::vector<PredictionSet>> PredictBatch(const NeuralSpec& spec,
-                                                  std::span<const std::vector<Value>> inputs) override {
-    batches.emplace_back(inputs.begin(), inputs.end());
+  Result<std::vector<PredictionSet>> PredictBatch(const NeuralSpec& spec, InputRows inputs) override {
+    std::vector<std::vector<Value>> batch;
+    for (std::size_t i = 0; i < inputs.size(); ++i) batch.emplace_back(inputs[i].begin(), inputs[i].end());
+    batches.push_back(std::move(batch));
     relations.push_back(spec.name);
     if (!fail_with.empty()) return Status::Internal(fail_with);
     std::vector<PredictionSet> out;
-    for (const auto& in : inputs) {
-      auto p = Answer(spec, in);
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      auto p = Answer(spec, inputs[i]);
       if (!p.ok()) return p.status();
       out.push_back(std::move(*p));
     }

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
+#include <limits>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -79,6 +82,26 @@ TEST(TensorPool, EqualContentsShareAnId) {
   EXPECT_NE(ia, pool.Intern(c, {2, 2}));
   EXPECT_NE(ia, pool.Intern(a, {4}));
   EXPECT_EQ(pool.data(ia)[3], 4.0f);
+}
+
+TEST(TensorPool, KnowsEachTensorsShapeAndWhetherItIsFinite) {
+  auto& pool = TensorPool::Global();
+  const float nan = std::nanf(""), inf = std::numeric_limits<float>::infinity();
+  // Odd sizes: the hash reads two floats at a time and then the last one.
+  const auto plain = pool.Intern(std::vector<float>{1, 2, 3}, {3});
+  const auto with_nan = pool.Intern(std::vector<float>{1, nan, 3}, {3});
+  const auto with_inf = pool.Intern(std::vector<float>{1, 2, -inf}, {1, 3});
+  EXPECT_NE(plain, pool.Intern(std::vector<float>{1, 2, 4}, {3}));
+  EXPECT_TRUE(pool.view(plain).all_finite);
+  EXPECT_FALSE(pool.view(with_nan).all_finite);
+  EXPECT_FALSE(pool.view(with_inf).all_finite);
+  EXPECT_EQ(pool.view(with_inf).data[2], -inf);
+  const std::int64_t three[] = {3}, one_three[] = {1, 3};
+  EXPECT_TRUE(pool.HasShape(plain, three));
+  EXPECT_FALSE(pool.HasShape(plain, one_three));
+  EXPECT_TRUE(pool.HasShape(with_inf, one_three));
+  EXPECT_EQ(pool.shape(with_inf), (std::vector<std::int64_t>{1, 3}));
+  EXPECT_THROW(pool.view(UINT32_MAX - 1), std::out_of_range);
 }
 
 }  // namespace
