@@ -25,7 +25,9 @@
 //
 // Before timing, each fresh ModelPredicates loads the model with one call on
 // a photo outside the test set, so the registry read is not timed. Each time
-// is the best of its repeats (after a warm-up). Prints one JSON object.
+// is the best of its repeats (after a warm-up); the batched rule runs and the
+// bare loop on the same batches take turns, so that drift in the machine's
+// speed falls on both. Prints one JSON object.
 // Exit status 0, 1 when a measurement failed, a rule run missed a photo or its
 // answers disagree with the bare forward pass's on more than 0.1% of the
 // photos, 2 on bad usage.
@@ -283,22 +285,21 @@ int main(int argc, char** argv) {
   out["threads"] = o.threads;
   out["repeats"] = o.repeats;
 
-  // ---- batched rule run (first run a warm-up)
-  RuleRun batched;
-  std::vector<double> batched_times;
-  for (int rep = 0; rep <= o.repeats; ++rep) {
+  // ---- batched rule run and the bare forward loop on the same batches,
+  // alternately (after a warm-up of each), so that a machine whose speed
+  // drifts from minute to minute slows both alike; the best of each counts.
+  auto rule_run = [&]() {
     auto models = b.FreshModels();
     BatchRecorder recorder(*models);
-    RuleRun r = b.Run(recorder, *models, &recorder);
-    if (rep == 0) continue;
-    batched_times.push_back(r.seconds);
-    if (batched.seconds == 0 || r.seconds < batched.seconds) batched = r;
-  }
-  std::cerr << "learn_bench: batched rule run " << batched.seconds << " s (" << batched.model_batches
-            << " batches)\n";
-  if (o.rule_runs_only) return 0;
+    return b.Run(recorder, *models, &recorder);
+  };
+  RuleRun batched = rule_run();  // the warm-up; it also records the batch sizes
+  const std::vector<std::int64_t> sizes = batched.batch_sizes;
+  // The outsider warm-up call is not part of the run's batches.
+  std::int64_t covered = 0;
+  for (auto s : sizes) covered += s;
+  if (covered != n) std::cerr << "learn_bench: the batched run asked for " << covered << " inputs of " << n << "\n";
 
-  // ---- bare forward loop on the same batches
   std::vector<float> probabilities;
   std::vector<std::int64_t> bare_predicted(static_cast<std::size_t>(n), -1);
   auto bare_pass = [&](const std::vector<std::int64_t>& sizes, bool record) {
@@ -319,19 +320,22 @@ int main(int argc, char** argv) {
     }
     return Since(start);
   };
-  std::vector<std::int64_t> sizes = batched.batch_sizes;
-  // The outsider warm-up call is not part of the run's batches.
-  std::int64_t covered = 0;
-  for (auto s : sizes) covered += s;
-  if (covered != n) std::cerr << "learn_bench: the batched run asked for " << covered << " inputs of " << n << "\n";
+  bare_pass(sizes, true);  // the warm-up; it records the bare answers
+
+  std::vector<double> batched_times, bare_times;
   double bare_batched = 0;
-  std::vector<double> bare_times;
-  for (int rep = 0; rep <= o.repeats; ++rep) {
-    const double s = bare_pass(sizes, rep == 0);
-    if (rep == 0) continue;
+  for (int rep = 1; rep <= o.repeats; ++rep) {
+    RuleRun r = rule_run();
+    batched_times.push_back(r.seconds);
+    if (rep == 1 || r.seconds < batched.seconds) batched = std::move(r);
+    if (o.rule_runs_only) continue;
+    const double s = bare_pass(sizes, false);
     bare_times.push_back(s);
     if (bare_batched == 0 || s < bare_batched) bare_batched = s;
   }
+  std::cerr << "learn_bench: batched rule run " << batched.seconds << " s (" << batched.model_batches
+            << " batches)\n";
+  if (o.rule_runs_only) return 0;
   std::size_t disagreements = 0, bare_correct = 0;
   for (std::int64_t i = 0; i < n; ++i) {
     disagreements += bare_predicted[i] != batched.predicted[i];
