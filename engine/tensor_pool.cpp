@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <bit>
 #include <string>
+#include <cstdlib>
 #include <cstring>
+#include <new>
 #include <stdexcept>
 
 namespace syllo::engine {
@@ -11,6 +13,15 @@ namespace syllo::engine {
 TensorPool& TensorPool::Global() {
   static TensorPool* pool = new TensorPool();  // never destroyed: ids outlive statics
   return *pool;
+}
+
+TensorPool::TensorPool() {
+  // 8 MB of address space: calloc maps it fresh and zeroed, so only the
+  // pages of blocks in use are ever touched.
+  void* p = std::calloc(kMaxBlocks, sizeof(std::atomic<Entry*>));
+  if (p == nullptr) throw std::bad_alloc();
+  static_assert(std::atomic<Entry*>::is_always_lock_free);
+  blocks_ = static_cast<std::atomic<Entry*>*>(p);
 }
 
 namespace {
@@ -54,39 +65,46 @@ std::uint32_t TensorPool::Intern(std::span<const float> data, std::vector<std::i
   std::lock_guard lock(mutex_);
   auto [lo, hi] = by_hash_.equal_range(h);
   for (auto it = lo; it != hi; ++it) {
-    const Entry& e = entries_[it->second];
-    if (shapes_[e.shape] == shape && e.data.size() == data.size() &&
-        std::memcmp(e.data.data(), data.data(), data.size_bytes()) == 0) {
+    const Entry& e = At(it->second);
+    if (*e.shape == shape && e.size == data.size() &&
+        (data.empty() || std::memcmp(e.data, data.data(), data.size_bytes()) == 0)) {
       return it->second;
     }
   }
-  if (entries_.size() >= UINT32_MAX) throw std::length_error("tensor pool is full");
-  auto [shape_at, fresh] = shape_index_.try_emplace(shape, static_cast<std::uint32_t>(shapes_.size()));
-  if (fresh) shapes_.push_back(std::move(shape));
-  const auto id = static_cast<std::uint32_t>(entries_.size());
-  entries_.push_back(Entry{{data.begin(), data.end()}, shape_at->second, AllFinite(data)});
+  const std::uint32_t id = size_.load(std::memory_order_relaxed);
+  if (id == UINT32_MAX) throw std::length_error("tensor pool is full");
+  auto [shape_at, fresh] = shape_index_.try_emplace(shape, nullptr);
+  if (fresh) shape_at->second = &shapes_.emplace_back(std::move(shape));
+  const std::vector<float>& values = storage_.emplace_back(data.begin(), data.end());
+  std::atomic<Entry*>& block = blocks_[id >> kBlockBits];
+  Entry* entries = block.load(std::memory_order_relaxed);
+  if (entries == nullptr) {
+    entries = static_cast<Entry*>(std::calloc(kBlock, sizeof(Entry)));
+    if (entries == nullptr) throw std::bad_alloc();
+    block.store(entries, std::memory_order_release);
+  }
+  entries[id & (kBlock - 1)] = Entry{values.data(), values.size(), shape_at->second, AllFinite(data)};
   by_hash_.emplace(h, id);
+  size_.store(id + 1, std::memory_order_release);  // publishes the entry
   return id;
 }
 
 const TensorPool::Entry& TensorPool::At(std::uint32_t id) const {
-  if (id >= entries_.size()) throw std::out_of_range("tensor #" + std::to_string(id) + " is not in the pool");
-  return entries_[id];
+  if (id >= size_.load(std::memory_order_acquire)) {
+    throw std::out_of_range("tensor #" + std::to_string(id) + " is not in the pool");
+  }
+  return blocks_[id >> kBlockBits].load(std::memory_order_acquire)[id & (kBlock - 1)];
 }
 
 std::span<const float> TensorPool::data(std::uint32_t id) const {
-  std::lock_guard lock(mutex_);
-  return At(id).data;
+  const Entry& e = At(id);
+  return {e.data, e.size};
 }
 
-std::vector<std::int64_t> TensorPool::shape(std::uint32_t id) const {
-  std::lock_guard lock(mutex_);
-  return shapes_[At(id).shape];
-}
+std::vector<std::int64_t> TensorPool::shape(std::uint32_t id) const { return *At(id).shape; }
 
 bool TensorPool::HasShape(std::uint32_t id, std::span<const std::int64_t> shape) const {
-  std::lock_guard lock(mutex_);
-  const std::vector<std::int64_t>& own = shapes_[At(id).shape];
+  const std::vector<std::int64_t>& own = *At(id).shape;
   if (own.size() != shape.size()) return false;
   for (std::size_t i = 0; i < shape.size(); ++i) {
     if (own[i] != shape[i]) return false;
@@ -95,9 +113,8 @@ bool TensorPool::HasShape(std::uint32_t id, std::span<const std::int64_t> shape)
 }
 
 TensorPool::View TensorPool::view(std::uint32_t id) const {
-  std::lock_guard lock(mutex_);
   const Entry& e = At(id);
-  return {e.data, e.all_finite};
+  return {{e.data, e.size}, e.all_finite};
 }
 
 }  // namespace syllo::engine

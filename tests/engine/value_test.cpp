@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -102,6 +103,34 @@ TEST(TensorPool, KnowsEachTensorsShapeAndWhetherItIsFinite) {
   EXPECT_TRUE(pool.HasShape(with_inf, one_three));
   EXPECT_EQ(pool.shape(with_inf), (std::vector<std::int64_t>{1, 3}));
   EXPECT_THROW(pool.view(UINT32_MAX - 1), std::out_of_range);
+}
+
+TEST(TensorPool, ThreadsInterningAndReadingAtOnceAgree) {
+  // Reads take no lock: each thread reads back tensors the others are
+  // interning (more than one block of entries) while they do.
+  auto& pool = TensorPool::Global();
+  constexpr int kThreads = 4, kEach = 3000;
+  std::vector<std::vector<std::uint32_t>> ids(kThreads);
+  std::vector<std::thread> threads;
+  std::atomic<int> wrong{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        // Thread t interns i; half of them are also interned by thread t ^ 1.
+        const float v = static_cast<float>(i % 2 == 0 ? i : t * kEach + i);
+        const std::uint32_t id = pool.Intern(std::vector<float>{v, v + 0.5f}, {2});
+        ids[t].push_back(id);
+        const auto view = pool.view(id);
+        const bool right = view.data.size() == 2 && view.data[0] == v && view.all_finite &&
+                           pool.HasShape(id, std::vector<std::int64_t>{2});
+        if (!right) ++wrong;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(wrong.load(), 0);
+  for (int i = 0; i < kEach; i += 2) EXPECT_EQ(ids[0][i], ids[3][i]) << i;  // equal contents, one id
+  EXPECT_NE(ids[0][1], ids[1][1]);
 }
 
 }  // namespace
