@@ -1,6 +1,5 @@
 #include "repl/line_editor.h"
 
-#include <histedit.h>
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <termios.h>
@@ -17,10 +16,15 @@
 #include <iostream>
 
 #include "repl/interrupt.h"
+#include "repl/libedit.h"
 
 namespace syllo::repl {
 
 namespace {
+
+// libedit's functions: only a TerminalLineEditor calls them, and one exists
+// only once LibEdit::Get has opened the library.
+const LibEdit& Edit() { return *LibEdit::Get(nullptr); }
 
 // Reads one byte from `fd`: 1 with the byte, 0 at the end of input, -1 on an
 // error, with errno EINTR when a Ctrl-C is pending (repl/interrupt.h).
@@ -102,10 +106,10 @@ class TerminalLineEditor final : public LineEditor {
 
  private:
   struct EditLineDeleter {
-    void operator()(EditLine* el) const { el_end(el); }  // also puts the terminal back
+    void operator()(EditLine* el) const { Edit().el_end(el); }  // also puts the terminal back
   };
   struct HistoryDeleter {
-    void operator()(History* h) const { history_end(h); }
+    void operator()(History* h) const { Edit().history_end(h); }
   };
 
   static TerminalLineEditor& Of(EditLine* el);
@@ -131,33 +135,39 @@ std::unique_ptr<TerminalLineEditor> TerminalLineEditor::Start(const LineEditorOp
   if (const char* ctype = std::setlocale(LC_CTYPE, nullptr); ctype != nullptr && std::strcmp(ctype, "C") == 0) {
     std::setlocale(LC_CTYPE, "");
   }
+  std::string why;
+  if (LibEdit::Get(&why) == nullptr) {
+    std::cerr << "syllo: no line editing (" << why << "): reading lines as typed\n";
+    return nullptr;
+  }
+  const LibEdit& edit = Edit();
   auto editor =
       std::make_unique<TerminalLineEditor>(options.history_file, options.out != nullptr ? *options.out : std::cout);
-  editor->history_.reset(history_init());
-  editor->el_.reset(el_init("syllo", stdin, stdout, stderr));
+  editor->history_.reset(edit.history_init());
+  editor->el_.reset(edit.el_init("syllo", stdin, stdout, stderr));
   if (editor->history_ == nullptr || editor->el_ == nullptr) return nullptr;
 
   History* h = editor->history_.get();
   HistEvent event;
-  history(h, &event, H_SETSIZE, kHistoryLimit);
-  history(h, &event, H_SETUNIQUE, 1);  // the same unit twice in a row is one entry
-  if (!editor->history_file_.empty()) history(h, &event, H_LOAD, editor->history_file_.c_str());
+  edit.history(h, &event, H_SETSIZE, kHistoryLimit);
+  edit.history(h, &event, H_SETUNIQUE, 1);  // the same unit twice in a row is one entry
+  if (!editor->history_file_.empty()) edit.history(h, &event, H_LOAD, editor->history_file_.c_str());
 
   EditLine* el = editor->el_.get();
-  el_set(el, EL_CLIENTDATA, editor.get());
-  el_set(el, EL_EDITOR, "emacs");
-  el_set(el, EL_PROMPT, &TerminalLineEditor::Prompt);
-  el_set(el, EL_HIST, history, h);
-  el_set(el, EL_GETCFN, &TerminalLineEditor::GetChar);
-  el_set(el, EL_ADDFN, "syllo-complete", "Complete the word before the cursor", &TerminalLineEditor::CompleteKey);
-  el_set(el, EL_BIND, "^I", "syllo-complete", nullptr);
-  el_source(el, nullptr);  // ~/.editrc, as every libedit program reads it
+  edit.el_set(el, EL_CLIENTDATA, editor.get());
+  edit.el_set(el, EL_EDITOR, "emacs");
+  edit.el_set(el, EL_PROMPT, &TerminalLineEditor::Prompt);
+  edit.el_set(el, EL_HIST, edit.history, h);
+  edit.el_set(el, EL_GETCFN, &TerminalLineEditor::GetChar);
+  edit.el_set(el, EL_ADDFN, "syllo-complete", "Complete the word before the cursor", &TerminalLineEditor::CompleteKey);
+  edit.el_set(el, EL_BIND, "^I", "syllo-complete", nullptr);
+  edit.el_source(el, nullptr);  // ~/.editrc, as every libedit program reads it
   return editor;
 }
 
 TerminalLineEditor& TerminalLineEditor::Of(EditLine* el) {
   void* self = nullptr;
-  el_get(el, EL_CLIENTDATA, &self);
+  Edit().el_get(el, EL_CLIENTDATA, &self);
   return *static_cast<TerminalLineEditor*>(self);
 }
 
@@ -194,7 +204,7 @@ unsigned char TerminalLineEditor::CompleteKey(EditLine* el, int /*key*/) { retur
 
 unsigned char TerminalLineEditor::Complete() {
   if (!completer_) return CC_ERROR;
-  const LineInfo* line = el_line(el_.get());
+  const LineInfo* line = Edit().el_line(el_.get());
   std::string_view before(line->buffer, static_cast<std::size_t>(line->cursor - line->buffer));
   std::size_t start = before.size();
   while (start > 0 && IsWordChar(before[start - 1])) --start;
@@ -224,7 +234,7 @@ unsigned char TerminalLineEditor::Complete() {
     insert = first.substr(word.size(), common - word.size());
   }
   if (!insert.empty()) {
-    return el_insertstr(el_.get(), insert.c_str()) == 0 ? CC_REFRESH : CC_ERROR;
+    return Edit().el_insertstr(el_.get(), insert.c_str()) == 0 ? CC_REFRESH : CC_ERROR;
   }
   if (candidates.size() == 1) return CC_NORM;
   List(candidates);
@@ -255,7 +265,7 @@ void TerminalLineEditor::List(const std::vector<std::string>& candidates) {
 LineEditor::LineStatus TerminalLineEditor::ReadLines(std::vector<std::string>* lines, bool continuation) {
   continuation_ = continuation;
   int count = 0;
-  const char* text = el_gets(el_.get(), &count);
+  const char* text = Edit().el_gets(el_.get(), &count);
   if (text == nullptr) {
     // Ctrl-C, Ctrl-D or a read error. The cursor is still on the edited line.
     out_ << '\n' << std::flush;
@@ -275,11 +285,11 @@ LineEditor::LineStatus TerminalLineEditor::ReadLines(std::vector<std::string>* l
 
 void TerminalLineEditor::Remember(const std::string& unit) {
   HistEvent event;
-  history(history_.get(), &event, H_ENTER, unit.c_str());
+  Edit().history(history_.get(), &event, H_ENTER, unit.c_str());
   if (history_file_.empty()) return;
   // Saved at every unit so that a killed REPL keeps its history. The whole
   // file is rewritten: with two REPLs at once, the last to save wins.
-  if (history(history_.get(), &event, H_SAVE, history_file_.c_str()) < 0 && !history_warned_) {
+  if (Edit().history(history_.get(), &event, H_SAVE, history_file_.c_str()) < 0 && !history_warned_) {
     std::cerr << "syllo: cannot save the history to " << history_file_ << "\n";
     history_warned_ = true;
   }

@@ -30,6 +30,23 @@ TEST_F(CliTest, HelpListsTheCommandsAndExitsZero) {
   }
 }
 
+TEST_F(CliTest, OnlyATerminalSessionOpensLibedit) {
+  // libedit (and libtinfo, libbsd, libmd with it) is opened when a terminal
+  // session starts, not linked: a run or a piped REPL never maps it.
+  WriteFile(Path("p.syl"), "relation p(x: int).\np(1).\n");
+  const std::string syllo = "LD_DEBUG=libs '" + SylloBinary() + "' ";
+  CommandResult run = RunShell(syllo + "run '" + Path("p.syl") + "' --show p");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  CommandResult repl = RunShell(syllo + "repl '" + Path("p.syl") + "'", "?- p(X).\n");
+  ASSERT_EQ(repl.exit_code, 0) << repl.err;
+  EXPECT_NE(repl.out.find("X = 1"), std::string::npos) << repl.out;
+  for (const CommandResult* r : {&run, &repl}) {
+    ASSERT_NE(r->err.find("calling init"), std::string::npos) << "LD_DEBUG=libs printed nothing";
+    EXPECT_EQ(r->err.find("libedit"), std::string::npos) << "libedit was mapped without a terminal";
+    EXPECT_EQ(r->err.find("libtinfo"), std::string::npos) << "libtinfo was mapped without a terminal";
+  }
+}
+
 TEST_F(CliTest, UsageErrorsExitTwo) {
   EXPECT_EQ(RunSyllo("").exit_code, 2);
   EXPECT_EQ(RunSyllo("no-such-command").exit_code, 2);
