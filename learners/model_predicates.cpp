@@ -164,13 +164,15 @@ Result<std::vector<engine::PredictionSet>> ModelPredicates::PredictBatch(
       miss_hashes.push_back(hash);
     }
   }
-  // Room for the answers at once (RowSet::Reserve doubles at least; the
-  // others grow by push_back's doubling when a call adds a few).
-  if (misses.size() > 64) {
-    cache.inputs.Reserve(cache.inputs.size() + misses.size());
-    cache.answer_at.reserve(cache.answer_at.size() + misses.size());
-    cached_probabilities_.reserve(cached_probabilities_.size() + misses.size() * m.labels.size());
-  }
+  // Room for the answers at once, doubling at least: vector::reserve
+  // allocates exactly what it is asked, so batches of a few dozen, one after
+  // another, would copy the whole cache every time.
+  auto reserve = [](auto& v, std::size_t wanted) {
+    if (wanted > v.capacity()) v.reserve(std::max(wanted, v.capacity() * 2));
+  };
+  cache.inputs.Reserve(cache.inputs.size() + misses.size());
+  reserve(cache.answer_at, cache.answer_at.size() + misses.size());
+  reserve(cached_probabilities_, cached_probabilities_.size() + misses.size() * m.labels.size());
   // The misses are gathered, checked, normalised and predicted a chunk at a
   // time, so a chunk's features are still in the cache when the forward pass
   // reads them: 10,000 photos gathered at once are 31 MB, faulted in, written,
