@@ -14,35 +14,26 @@ std::uint64_t RowSet::Hash(std::span<const Value> row) {
   return h;
 }
 
-bool RowSet::Equal(std::uint32_t number, std::span<const Value> row) const {
-  const Value* own = values_.data() + static_cast<std::size_t>(number) * width_;
-  for (std::size_t c = 0; c < width_; ++c) {
-    if (!(own[c] == row[c])) return false;
-  }
-  return true;
-}
-
-std::uint32_t RowSet::Find(std::span<const Value> row, std::uint64_t hash) const {
+std::size_t RowSet::Probe(std::span<const Value> row, std::uint64_t hash) const {
   assert(row.size() == width_);
-  if (slots_.empty()) return kNotFound;
   const std::size_t mask = slots_.size() - 1;
   for (std::size_t at = hash & mask;; at = (at + 1) & mask) {
     const std::uint32_t slot = slots_[at];
-    if (slot == 0) return kNotFound;
-    if (hashes_[slot - 1] == hash && Equal(slot - 1, row)) return slot - 1;
+    if (slot == 0) return at;
+    const Value* own = values_.data() + static_cast<std::size_t>(slot - 1) * width_;
+    if (hashes_[slot - 1] == hash && std::equal(row.begin(), row.end(), own)) return at;
   }
 }
 
+std::uint32_t RowSet::Find(std::span<const Value> row, std::uint64_t hash) const {
+  if (slots_.empty()) return kNotFound;
+  return slots_[Probe(row, hash)] - 1;  // a free slot holds 0: kNotFound
+}
+
 std::pair<std::uint32_t, bool> RowSet::Insert(std::span<const Value> row, std::uint64_t hash) {
-  assert(row.size() == width_);
   if ((hashes_.size() + 1) * 2 > slots_.size()) Rehash(std::max<std::size_t>(16, slots_.size() * 2));
-  const std::size_t mask = slots_.size() - 1;
-  std::size_t at = hash & mask;
-  for (;; at = (at + 1) & mask) {
-    const std::uint32_t slot = slots_[at];
-    if (slot == 0) break;
-    if (hashes_[slot - 1] == hash && Equal(slot - 1, row)) return {slot - 1, false};
-  }
+  const std::size_t at = Probe(row, hash);
+  if (slots_[at] != 0) return {slots_[at] - 1, false};
   if (hashes_.size() >= std::numeric_limits<std::uint32_t>::max() - 1) {
     throw std::length_error("RowSet: more than 4 billion rows");
   }

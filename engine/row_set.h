@@ -50,7 +50,9 @@ class RowSet {
   void Clear();
 
  private:
-  bool Equal(std::uint32_t number, std::span<const Value> row) const;
+  // The slot that holds the row, or the free slot where it would go.
+  // REQUIRES: slots_ not empty (never full: at most half is used).
+  std::size_t Probe(std::span<const Value> row, std::uint64_t hash) const;
   void Rehash(std::size_t slots);
 
   std::size_t width_;

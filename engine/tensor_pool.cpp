@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <bit>
-#include <string>
 #include <cstdlib>
 #include <cstring>
 #include <new>
 #include <stdexcept>
+#include <string>
 
 namespace syllo::engine {
 
