@@ -28,7 +28,7 @@
 namespace syllo::engine {
 
 // Bumped whenever anything in this header changes layout or meaning.
-inline constexpr int kNeuralBackendAbi = 2;
+inline constexpr int kNeuralBackendAbi = 3;
 
 // A model's design: the architecture and its hyperparameters, as a `model`
 // declaration (or its JSON form) gives them, with the defaults filled in.
@@ -171,6 +171,14 @@ class NeuralBackend {
   virtual std::string Describe() const = 0;
   // Intra-op threads (0: the library's default).
   virtual void SetThreads(int threads) = 0;
+  // Runs body(b, e) over [begin, end) split into ranges of at least `grain`,
+  // on the backend's intra-op threads (the caller's thread among them), and
+  // returns when all are done. The threads are the ones a forward pass just
+  // used, so work between two passes (gathering the next inputs) need not
+  // wait for them to fall asleep, nor compete with them. `body` must not
+  // throw.
+  virtual void ParallelFor(std::int64_t begin, std::int64_t end, std::int64_t grain,
+                           const std::function<void(std::int64_t, std::int64_t)>& body) = 0;
   // Checks the design (shapes, sizes) without training: a bad one is InvalidArgument.
   virtual Status CheckDesign(const ModelDesign& design) const = 0;
   virtual Result<TrainResult> Train(const TrainRequest& request) = 0;

@@ -58,6 +58,7 @@ Result<std::unique_ptr<ServedModel>> LoadServedModel(kb::KnowledgeBase& kb, cons
   auto loaded = (*backend)->Load(*design, record->weights, quantized.value_or(record->quantized));
   if (!loaded.ok()) return loaded.status();
   served->model = std::move(*loaded);
+  served->backend = *backend;
   return served;
 }
 
@@ -178,18 +179,21 @@ Result<std::vector<engine::PredictionSet>> ModelPredicates::PredictBatch(
   // reads them: 10,000 photos gathered at once are 31 MB, faulted in, written,
   // normalised and read back from memory, which cost more than the rule run.
   std::vector<float> features, probabilities;
-  std::vector<std::span<const float>> parts;  // one input's columns as values
-  std::vector<float> numbers;                 // its number columns' values
+  std::vector<std::span<const float>> parts;  // the chunk's inputs' columns as values, input after input
+  std::vector<std::size_t> parts_of;          // input j's parts start at parts_of[j - begin]
+  std::vector<float> numbers;                 // the chunk's number columns' values
+  const std::size_t width = inputs.width();
   const std::size_t classes = m.labels.size();
   for (std::size_t begin = 0; begin < misses.size(); begin += kGatherChunk) {
     const std::size_t end = std::min(misses.size(), begin + kGatherChunk);
-    features.resize((end - begin) * static_cast<std::size_t>(example_size));
+    // First, on this thread, each input's columns are looked up and checked
+    // (no pixel is read: a tensor's finiteness was found when it was interned).
+    parts.clear();
+    parts_of.clear();
+    numbers.assign((end - begin) * width, 0.0f);  // sized before any span points into it
     for (std::size_t j = begin; j < end; ++j) {
       const std::span<const Value> input = inputs[misses[j]];
-      // First the input's columns are looked up and checked, then copied into
-      // the batch and normalised in the same pass.
-      parts.clear();
-      numbers.assign(input.size(), 0.0f);  // sized before any span points into it
+      parts_of.push_back(parts.size());
       std::int64_t got = 0;
       for (std::size_t c = 0; c < input.size(); ++c) {
         const Value& v = input[c];
@@ -199,9 +203,10 @@ Result<std::vector<engine::PredictionSet>> ModelPredicates::PredictBatch(
           parts.push_back(tensor.data);
           finite = tensor.all_finite;
         } else if (v.is_number()) {
-          numbers[c] = static_cast<float>(v.as_number());
-          parts.push_back({&numbers[c], 1});
-          finite = std::isfinite(numbers[c]);
+          float& number = numbers[(j - begin) * width + c];
+          number = static_cast<float>(v.as_number());
+          parts.push_back({&number, 1});
+          finite = std::isfinite(number);
         } else {
           const std::string column = c < spec.input_names.size() ? spec.input_names[c] : std::to_string(c + 1);
           return Status::InvalidArgument(who + ": input '" + column + "' is " + v.ToString() +
@@ -221,15 +226,29 @@ Result<std::vector<engine::PredictionSet>> ModelPredicates::PredictBatch(
         return Status::InvalidArgument(who + ": the input has " + std::to_string(got) + " values, the model takes " +
                                        shape + " = " + std::to_string(example_size) + " (" + spec.location + ")");
       }
-      float* out = features.data() + (j - begin) * static_cast<std::size_t>(example_size);
-      std::int64_t at = 0;
-      for (const std::span<const float> values : parts) {
-        m.normalization.ApplyTo(values, out + at, at);
-        at += static_cast<std::int64_t>(values.size());
-      }
     }
-    const auto count = static_cast<std::int64_t>(end - begin);
-    if (Status st = m.model->Predict(features, count, &probabilities); !st.ok()) {
+    parts_of.push_back(parts.size());
+    // Then copied into the batch and normalised in one pass, on the threads
+    // the forward pass runs on: reading 256 photos from memory is most of the
+    // cost outside the model, and one core alone does not saturate memory.
+    features.resize((end - begin) * static_cast<std::size_t>(example_size));
+    auto gather = [&](std::int64_t first, std::int64_t last) {
+      for (auto i = static_cast<std::size_t>(first); i < static_cast<std::size_t>(last); ++i) {
+        float* out = features.data() + i * static_cast<std::size_t>(example_size);
+        std::int64_t at = 0;
+        for (std::size_t k = parts_of[i]; k < parts_of[i + 1]; ++k) {
+          m.normalization.ApplyTo(parts[k], out + at, at);
+          at += static_cast<std::int64_t>(parts[k].size());
+        }
+      }
+    };
+    const auto inputs_here = static_cast<std::int64_t>(end - begin);
+    if (m.backend != nullptr) {
+      m.backend->ParallelFor(0, inputs_here, kGatherGrain, gather);
+    } else {
+      gather(0, inputs_here);
+    }
+    if (Status st = m.model->Predict(features, inputs_here, &probabilities); !st.ok()) {
       return Status(st.code(), who + ": " + st.message());
     }
     for (std::size_t j = begin; j < end; ++j) {
@@ -251,21 +270,25 @@ Result<std::vector<engine::PredictionSet>> ModelPredicates::PredictBatch(
   // does not make and sort ten predictions each to keep one: the declared
   // labels most probable first (ties in the model's order), the first `top K`,
   // those at or above `threshold`. The engine applies the same rule again.
-  std::vector<std::uint32_t> order;
-  order.reserve(classes);
+  std::vector<std::uint32_t> declared, order;  // declared: the kept labels' output indices, ascending
+  for (std::uint32_t c = 0; c < classes; ++c) {
+    if (kept[c]) declared.push_back(c);
+  }
   const std::size_t top = spec.top_k ? static_cast<std::size_t>(std::max<std::int64_t>(1, *spec.top_k)) : classes;
+  const std::size_t keep = std::min(top, declared.size());
   std::vector<engine::PredictionSet> out(inputs.size());
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     out[i].model = m.name;
     out[i].version = m.version;
     const float* p = cached_probabilities_.data() + results[i];
-    order.clear();
-    for (std::uint32_t c = 0; c < classes; ++c) {
-      if (kept[c]) order.push_back(c);
+    auto more_probable = [p](std::uint32_t a, std::uint32_t b) { return p[a] > p[b] || (p[a] == p[b] && a < b); };
+    if (keep == 1) {
+      // `top 1`, the common case: the first most probable, no sort.
+      order.assign(1, *std::min_element(declared.begin(), declared.end(), more_probable));
+    } else {
+      order = declared;
+      std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(keep), order.end(), more_probable);
     }
-    const std::size_t keep = std::min(top, order.size());
-    std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(keep), order.end(),
-                      [p](std::uint32_t a, std::uint32_t b) { return p[a] > p[b] || (p[a] == p[b] && a < b); });
     out[i].predictions.reserve(keep);
     for (std::size_t k = 0; k < keep; ++k) {
       const double probability = p[order[k]];

@@ -44,6 +44,7 @@ struct ServedModel {
   std::vector<std::string> labels;
   Normalization normalization;
   std::unique_ptr<engine::LoadedModel> model;
+  engine::NeuralBackend* backend = nullptr;  // the module's, which loaded `model`: its threads
 };
 
 // Loads name@version (latest if none) from the registry into the backend.
@@ -93,6 +94,8 @@ class ModelPredicates final : public engine::NeuralPredicates {
  private:
   // Inputs gathered and predicted at a time (as LoadedModel's chunks).
   static constexpr std::size_t kGatherChunk = 256;
+  // Inputs per thread at least when a chunk is gathered on the backend's threads.
+  static constexpr std::int64_t kGatherGrain = 32;
 
   Result<ServedModel*> Model(const engine::NeuralSpec& spec);
   std::string RelationName(const engine::NeuralSpec& spec) const;

@@ -8,6 +8,7 @@
 #include <ATen/Parallel.h>
 #include <torch/version.h>
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -61,6 +62,11 @@ class TorchBackend final : public engine::NeuralBackend {
         }
       });
     }
+  }
+
+  void ParallelFor(std::int64_t begin, std::int64_t end, std::int64_t grain,
+                   const std::function<void(std::int64_t, std::int64_t)>& body) override {
+    at::parallel_for(begin, end, grain, body);
   }
 
   Status CheckDesign(const engine::ModelDesign& design) const override { return CheckModelDesign(design); }

@@ -7,7 +7,9 @@
 #include <cstdint>
 #include <cstring>
 #include <map>
+#include <mutex>
 #include <random>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -186,6 +188,38 @@ TEST(TorchBackend, DescribesTheLibraryAndItsQuantizedEngines) {
   EXPECT_NE(d.find("quantized engines:"), std::string::npos) << d;
   Backend().SetThreads(1);
   EXPECT_NE(Backend().Describe().find("threads 1"), std::string::npos) << Backend().Describe();
+  Backend().SetThreads(0);
+}
+
+// ParallelFor covers every index once, in ranges of at least the grain, and
+// with two threads runs on both (the module is built with OpenMP, without
+// which at::parallel_for quietly runs on the caller alone).
+TEST(TorchBackend, ParallelForCoversTheRangeOnTheIntraOpThreads) {
+  Backend().SetThreads(2);
+  std::vector<std::atomic<int>> visits(1000);
+  std::atomic<int> ranges{0};
+  std::mutex mutex;
+  std::set<std::thread::id> threads;
+  Backend().ParallelFor(0, 1000, 100, [&](std::int64_t begin, std::int64_t end) {
+    EXPECT_LT(begin, end);
+    ++ranges;
+    for (std::int64_t i = begin; i < end; ++i) ++visits[static_cast<std::size_t>(i)];
+    std::lock_guard lock(mutex);
+    threads.insert(std::this_thread::get_id());
+  });
+  for (std::size_t i = 0; i < visits.size(); ++i) ASSERT_EQ(visits[i], 1) << "index " << i;
+  EXPECT_EQ(threads.size(), 2u);
+  EXPECT_EQ(ranges, 2);
+
+  // Below the grain, or empty: the caller's thread alone, or nothing.
+  std::vector<std::thread::id> small;
+  Backend().ParallelFor(0, 50, 100, [&](std::int64_t begin, std::int64_t end) {
+    EXPECT_EQ(begin, 0);
+    EXPECT_EQ(end, 50);
+    small.push_back(std::this_thread::get_id());
+  });
+  EXPECT_EQ(small, std::vector<std::thread::id>{std::this_thread::get_id()});
+  Backend().ParallelFor(5, 5, 1, [&](std::int64_t, std::int64_t) { ADD_FAILURE() << "called on an empty range"; });
   Backend().SetThreads(0);
 }
 
