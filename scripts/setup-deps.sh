@@ -9,6 +9,8 @@ packages=(
   libfmt-dev nlohmann-json3-dev libedit-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
+  # lld lays out the syllo executable's run-time functions together (cli/hot_functions.txt)
+  lld
   swi-prolog-nox tmux
   libcpp-httplib-dev wrk
   # learned models: LibTorch (used only by the learners module), a fast BLAS
