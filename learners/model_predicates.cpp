@@ -132,10 +132,12 @@ Result<std::vector<engine::PredictionSet>> ModelPredicates::PredictBatch(
   for (std::int64_t d : design.input) example_size *= d;
   const std::string who = "model " + Ref(m.name, m.version) + " for '" + spec.name + "'";
 
-  // The declaration's labels, by the model's output index (-1: not declared, dropped).
+  // The declaration's labels, by the model's output index; `declared` lists
+  // the output indices that have one (ascending): the others are dropped.
   std::vector<Value> label_of(m.labels.size());
-  std::vector<bool> kept(m.labels.size(), false);
+  std::vector<std::uint32_t> declared;
   for (std::size_t i = 0; i < m.labels.size(); ++i) {
+    bool found = false;
     for (const Value& l : spec.labels) {
       // Symbol labels match by name, int labels by their decimal text.
       const bool same = l.kind() == ValueKind::kSymbol ? l.text() == m.labels[i]
@@ -143,9 +145,10 @@ Result<std::vector<engine::PredictionSet>> ModelPredicates::PredictBatch(
                                                        : false;
       if (same) {
         label_of[i] = l;
-        kept[i] = true;
+        found = true;
       }
     }
+    if (found) declared.push_back(static_cast<std::uint32_t>(i));
   }
 
   // Each input's probabilities, as an offset into cached_probabilities_.
@@ -243,11 +246,7 @@ Result<std::vector<engine::PredictionSet>> ModelPredicates::PredictBatch(
       }
     };
     const auto inputs_here = static_cast<std::int64_t>(end - begin);
-    if (m.backend != nullptr) {
-      m.backend->ParallelFor(0, inputs_here, kGatherGrain, gather);
-    } else {
-      gather(0, inputs_here);
-    }
+    m.backend->ParallelFor(0, inputs_here, kGatherGrain, gather);
     if (Status st = m.model->Predict(features, inputs_here, &probabilities); !st.ok()) {
       return Status(st.code(), who + ": " + st.message());
     }
@@ -270,10 +269,7 @@ Result<std::vector<engine::PredictionSet>> ModelPredicates::PredictBatch(
   // does not make and sort ten predictions each to keep one: the declared
   // labels most probable first (ties in the model's order), the first `top K`,
   // those at or above `threshold`. The engine applies the same rule again.
-  std::vector<std::uint32_t> declared, order;  // declared: the kept labels' output indices, ascending
-  for (std::uint32_t c = 0; c < classes; ++c) {
-    if (kept[c]) declared.push_back(c);
-  }
+  std::vector<std::uint32_t> order;
   const std::size_t top = spec.top_k ? static_cast<std::size_t>(std::max<std::int64_t>(1, *spec.top_k)) : classes;
   const std::size_t keep = std::min(top, declared.size());
   std::vector<engine::PredictionSet> out(inputs.size());

@@ -44,7 +44,7 @@ struct ServedModel {
   std::vector<std::string> labels;
   Normalization normalization;
   std::unique_ptr<engine::LoadedModel> model;
-  engine::NeuralBackend* backend = nullptr;  // the module's, which loaded `model`: its threads
+  engine::NeuralBackend* backend = nullptr;  // the module's, which loaded `model` (never null once loaded)
 };
 
 // Loads name@version (latest if none) from the registry into the backend.
